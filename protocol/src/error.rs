@@ -1,0 +1,123 @@
+use serde::{Deserialize, Serialize};
+
+/// Stable machine-readable error codes. Clients match on these, never on messages.
+///
+/// Unknown codes from a newer server deserialize as [`ErrorCode::Unknown`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The request is malformed: bad JSON, a missing or invalid field.
+    InvalidRequest,
+    /// The email address is not valid.
+    InvalidEmail,
+    /// Unknown client, or wrong client credentials.
+    InvalidClient,
+    /// The request's `Origin` is not one of the client's allowed origins.
+    InvalidOrigin,
+    /// The one-time code is wrong.
+    InvalidOtp,
+    /// The one-time code (or the sign-in request) has expired; start again.
+    OtpExpired,
+    /// Too many wrong codes: this sign-in request is dead; start again.
+    TooManyAttempts,
+    /// Too many requests; retry after `retry_after` seconds.
+    RateLimited,
+    /// The authorization code or refresh token is invalid, expired, used, or the PKCE
+    /// verifier does not match.
+    InvalidGrant,
+    /// A refresh token was used twice; the whole token family has been revoked.
+    RefreshTokenReused,
+    /// The bearer token is missing, malformed, expired or revoked.
+    InvalidToken,
+    /// The resource does not exist.
+    NotFound,
+    /// The method is not allowed on this path.
+    MethodNotAllowed,
+    /// Something failed on the server; details are in its logs.
+    ServerError,
+    /// A code this client version does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidEmail => "invalid_email",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidOrigin => "invalid_origin",
+            Self::InvalidOtp => "invalid_otp",
+            Self::OtpExpired => "otp_expired",
+            Self::TooManyAttempts => "too_many_attempts",
+            Self::RateLimited => "rate_limited",
+            Self::InvalidGrant => "invalid_grant",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::InvalidToken => "invalid_token",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::ServerError => "server_error",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl core::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The body of every error response: `{"error": code, "message": text}`, plus
+/// `retry_after` (seconds) on rate limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// Stable machine code.
+    pub error: ErrorCode,
+    /// Explanation for people; may change between versions.
+    pub message: String,
+    /// Seconds to wait before retrying, on `rate_limited`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_match_as_str() {
+        for code in [
+            ErrorCode::InvalidRequest,
+            ErrorCode::InvalidEmail,
+            ErrorCode::InvalidClient,
+            ErrorCode::InvalidOrigin,
+            ErrorCode::InvalidOtp,
+            ErrorCode::OtpExpired,
+            ErrorCode::TooManyAttempts,
+            ErrorCode::RateLimited,
+            ErrorCode::InvalidGrant,
+            ErrorCode::RefreshTokenReused,
+            ErrorCode::InvalidToken,
+            ErrorCode::NotFound,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::ServerError,
+        ] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
+        }
+    }
+
+    #[test]
+    fn unknown_codes_do_not_fail_parsing() {
+        let body: ErrorBody =
+            serde_json::from_str(r#"{"error":"brand_new","message":"x","retry_after":3}"#).unwrap();
+        assert_eq!(body.error, ErrorCode::Unknown);
+        assert_eq!(body.retry_after, Some(3));
+    }
+}

@@ -1,0 +1,28 @@
+//! Paths of the API. Public calls carry `client_id` as a query parameter.
+
+/// Base path of the API.
+pub const API_BASE: &str = "/api/v1";
+/// POST: email a six-digit code.
+pub const EMAIL_OTP_SEND: &str = "/api/v1/auth/passwordless/magic-otp/send";
+/// POST: email a new code for the same request.
+pub const EMAIL_OTP_RESEND: &str = "/api/v1/auth/passwordless/email-otp/resend";
+/// POST: check a code; returns an authorization code.
+pub const EMAIL_OTP_VERIFY: &str = "/api/v1/auth/passwordless/email-otp/verify";
+/// GET: exchange an authorization code for tokens.
+pub const ACCESS_TOKEN: &str = "/api/v1/sso/oauth/accesstoken";
+/// GET or POST: rotate a refresh token.
+pub const REFRESH: &str = "/api/v1/accesstoken/refresh";
+/// GET: the signed-in user and session (Bearer access token).
+pub const AUTH_STATUS: &str = "/api/v1/auth/status";
+/// GET: the signing keys.
+pub const JWKS: &str = "/.well-known/jwks.json";
+/// GET: the signing keys, under the API base.
+pub const API_JWKS: &str = "/api/v1/.well-known/jwks.json";
+/// GET: OpenID Connect discovery.
+pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
+/// GET: the OpenAPI document.
+pub const OPENAPI: &str = "/api/v1/openapi.json";
+/// GET: the dev mailbox (demo mode only), as HTML.
+pub const DEV_MAILBOX: &str = "/dev/mailbox";
+/// GET: the dev mailbox (demo mode only), as JSON, newest first.
+pub const DEV_MAILBOX_JSON: &str = "/dev/mailbox.json";

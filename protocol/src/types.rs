@@ -1,0 +1,218 @@
+use serde::{Deserialize, Serialize};
+
+/// `client_id` query parameter of public (browser) calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct ClientQuery {
+    /// The client (application) id.
+    pub client_id: String,
+}
+
+/// The PKCE method. Only `S256` is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum CodeChallengeMethod {
+    /// `BASE64URL(SHA-256(code_verifier))`.
+    S256,
+}
+
+/// POST `magic-otp/send`: email a six-digit code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OtpSendRequest {
+    /// Where to send the code.
+    pub email: String,
+    /// `BASE64URL(SHA-256(code_verifier))`, made by the browser that signs in.
+    pub code_challenge: String,
+    /// Always `S256`.
+    pub code_challenge_method: CodeChallengeMethod,
+}
+
+/// Answer to a send or resend: the opaque handle of the sign-in request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OtpSendResponse {
+    /// Opaque handle of this sign-in request.
+    pub state: String,
+    /// When the code expires (RFC 3339).
+    pub expires_at: String,
+}
+
+/// POST `email-otp/resend`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OtpResendRequest {
+    /// The handle from the send.
+    pub state: String,
+}
+
+/// POST `email-otp/verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OtpVerifyRequest {
+    /// The handle from the send.
+    pub state: String,
+    /// The six digits the person typed.
+    pub otp: String,
+}
+
+/// Answer to a successful verify: a single-use authorization code (60 s), bound to the
+/// PKCE challenge of the send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OtpVerifyResponse {
+    /// Always `true` on success.
+    pub authenticated: bool,
+    /// Authorization code for `sso/oauth/accesstoken`.
+    pub code: String,
+    /// The handle of the sign-in request.
+    pub state: String,
+}
+
+/// GET `sso/oauth/accesstoken` query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct AccessTokenQuery {
+    /// Public clients name themselves here; confidential ones use `x-client-id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The authorization code.
+    pub code: String,
+    /// The PKCE verifier (required for public clients).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_verifier: Option<String>,
+    /// Echoed by SSOJet clients; ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+/// Tokens, from the code exchange and from refresh.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenResponse {
+    /// RS256 JWT (`typ: at+jwt`).
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Lifetime of the access token in seconds.
+    pub expires_in: u64,
+    /// Opaque, single use, rotating.
+    pub refresh_token: String,
+    /// OpenID Connect ID token, when the client asked for `openid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
+
+impl core::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"[redacted]")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &"[redacted]")
+            .field("id_token", &self.id_token.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// POST `accesstoken/refresh` body (GET takes the same fields as a query).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+pub struct RefreshRequest {
+    /// The current refresh token.
+    pub refresh_token: String,
+}
+
+impl core::fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RefreshRequest")
+            .field("refresh_token", &"[redacted]")
+            .finish()
+    }
+}
+
+/// A user as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    /// Stable id (`usr_…`).
+    pub id: String,
+    /// Primary email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Whether the email was proven by a code or link.
+    pub email_verified: bool,
+    /// When the user was created (RFC 3339).
+    pub created_at: String,
+}
+
+/// The session behind an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Session {
+    /// Session id (the token's `sid`).
+    pub id: String,
+    /// When the session ends unless refreshed (RFC 3339).
+    pub expires_at: String,
+}
+
+/// GET `auth/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuthStatusResponse {
+    /// Always `true` with a valid token.
+    pub authenticated: bool,
+    /// The signed-in user.
+    pub user: User,
+    /// The current session.
+    pub session: Session,
+}
+
+/// One message in the dev mailbox (demo mode only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DevMessage {
+    /// Recipient (email address or phone number).
+    pub to: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub text: String,
+    /// HTML body.
+    pub html: String,
+    /// When it was sent (RFC 3339).
+    pub sent_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_request_matches_contract() {
+        let req: OtpSendRequest = serde_json::from_str(
+            r#"{"email":"a@example.com","code_challenge":"abc","code_challenge_method":"S256"}"#,
+        )
+        .unwrap();
+        assert_eq!(req.code_challenge_method, CodeChallengeMethod::S256);
+        assert!(
+            serde_json::from_str::<OtpSendRequest>(
+                r#"{"email":"a@example.com","code_challenge":"abc","code_challenge_method":"plain"}"#
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn token_debug_redacts_secrets() {
+        let t = TokenResponse {
+            access_token: "secret-at".into(),
+            token_type: "Bearer".into(),
+            expires_in: 3600,
+            refresh_token: "secret-rt".into(),
+            id_token: None,
+        };
+        let s = format!("{t:?}");
+        assert!(!s.contains("secret"), "{s}");
+    }
+}
