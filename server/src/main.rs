@@ -1,1 +1,146 @@
-fn main() {}
+//! `ssojet-server`: run the auth API, manage clients, run migrations.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use server::config::Config;
+use server::{Services, app, create_client, start};
+
+#[derive(Debug, Parser)]
+#[command(name = "ssojet-server", version, about = "Self-hostable login API")]
+struct Cli {
+    /// TOML configuration file (values from SSOJET_* env vars and flags win over it).
+    #[arg(long, short, global = true, env = "SSOJET_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    overrides: Overrides,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Flags that override the configuration file and environment.
+#[derive(Debug, clap::Args, Serialize)]
+struct Overrides {
+    /// Address to listen on, e.g. 127.0.0.1:8080.
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bind: Option<SocketAddr>,
+    /// Public base URL (the token issuer).
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    public_url: Option<String>,
+    /// Folder for the SQLite database.
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_dir: Option<PathBuf>,
+    /// Database URL (default: SQLite in the data folder).
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
+    /// Folder of the built widget, served under /widget/.
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    widget_dir: Option<PathBuf>,
+    /// Demo mode: demo client and page, dev mailbox, generated master key.
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the API.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print a new random master key.
+    Keygen,
+    /// Manage clients (applications).
+    #[command(subcommand)]
+    Client(ClientCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ClientCommand {
+    /// Register a client; prints its id and, for confidential clients, its secret (once).
+    Create {
+        /// Display name (shown in emails).
+        #[arg(long)]
+        name: String,
+        /// An allowed browser origin, exactly (repeatable), e.g. https://app.example.com.
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+        /// An allowed redirect URI, exactly (repeatable).
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// Give the client a secret (for exchanging codes on a backend).
+        #[arg(long)]
+        confidential: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref(), &cli.overrides)?;
+    let services = Services::real();
+    match cli.command {
+        Command::Serve => serve(config, services).await,
+        Command::Migrate => {
+            server::store::Store::connect(&config.database_url()).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Keygen => {
+            let key = server::crypto::MasterKey::generate_base64(&*services.rng)?;
+            write_stdout(&format!("{}\n", key.expose()))
+        }
+        Command::Client(ClientCommand::Create { name, origins, redirect_uris, confidential }) => {
+            std::fs::create_dir_all(&config.data_dir).ok();
+            let store = server::store::Store::connect(&config.database_url()).await?;
+            let created = create_client(&store, &services, &name, origins, redirect_uris, confidential).await?;
+            let mut out = format!("client_id: {}\n", created.client.id);
+            if let Some(secret) = created.secret {
+                out.push_str(&format!(
+                    "client_secret: {}\n(shown once; only its hash is stored)\n",
+                    secret.expose()
+                ));
+            }
+            write_stdout(&out)
+        }
+    }
+}
+
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    std::io::stdout().write_all(text.as_bytes()).context("writing to stdout")
+}
+
+async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
+    let bind = config.bind;
+    let state = start(config, services).await?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("binding {bind}"))?;
+    let url = state.auth.issuer.clone();
+    if state.config.demo {
+        tracing::info!("demo ready: open {url}/ (emails appear at {url}/dev/mailbox)");
+    } else {
+        tracing::info!("listening on {url}");
+    }
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,610 @@
+//! Persistence. SQLite today; every query is plain SQL that Postgres also speaks, so the
+//! Postgres store can share it.
+
+use std::str::FromStr;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Row, SqlitePool};
+
+use crate::clock::UnixTime;
+
+/// The database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// A registered application.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// Client id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// SHA-256 hex of the secret; `None` for public clients.
+    pub secret_hash: Option<String>,
+    /// Exact origins allowed to call the API from a browser.
+    pub allowed_origins: Vec<String>,
+    /// Exact redirect URIs.
+    pub redirect_uris: Vec<String>,
+    /// Access token audience (defaults to the client id).
+    pub audience: Option<String>,
+}
+
+/// A stored user.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    /// User id.
+    pub id: String,
+    /// Email, lowercased.
+    pub email: Option<String>,
+    /// Whether the email was proven.
+    pub email_verified: bool,
+    /// Creation time.
+    pub created_at: UnixTime,
+}
+
+/// A stored one-time-code request.
+#[derive(Debug, Clone)]
+pub struct OtpRequest {
+    /// The public handle.
+    pub state: String,
+    /// Client that started it.
+    pub client_id: String,
+    /// `email` (later `sms`).
+    pub channel: String,
+    /// Email address or phone number.
+    pub identifier: String,
+    /// Keyed hash of the current code.
+    pub code_hash: Vec<u8>,
+    /// PKCE challenge of the starting browser.
+    pub code_challenge: String,
+    /// Tries used so far.
+    pub attempts: i64,
+    /// When the current code was sent.
+    pub last_sent_at: UnixTime,
+    /// When the current code expires.
+    pub expires_at: UnixTime,
+    /// When it was used up by a right code.
+    pub consumed_at: Option<UnixTime>,
+}
+
+/// A stored authorization code.
+#[derive(Debug, Clone)]
+pub struct AuthCode {
+    /// Client the code was issued to.
+    pub client_id: String,
+    /// The signed-in user.
+    pub user_id: String,
+    /// PKCE challenge.
+    pub code_challenge: String,
+    /// Authentication methods (JSON array).
+    pub amr: String,
+    /// Expiry.
+    pub expires_at: UnixTime,
+    /// When it was exchanged.
+    pub used_at: Option<UnixTime>,
+    /// The session created by the exchange.
+    pub session_id: Option<String>,
+}
+
+/// A stored session (one refresh-token family).
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    /// Session id (`sid`).
+    pub id: String,
+    /// The user.
+    pub user_id: String,
+    /// The client.
+    pub client_id: String,
+    /// Authentication methods (JSON array).
+    pub amr: String,
+    /// End of the session.
+    pub expires_at: UnixTime,
+    /// Set when revoked.
+    pub revoked_at: Option<UnixTime>,
+}
+
+/// A stored refresh token.
+#[derive(Debug, Clone)]
+pub struct RefreshRow {
+    /// Its session (family).
+    pub session_id: String,
+    /// Expiry.
+    pub expires_at: UnixTime,
+    /// When it was rotated.
+    pub used_at: Option<UnixTime>,
+}
+
+/// A stored signing key.
+#[derive(Debug, Clone)]
+pub struct SigningKeyRow {
+    /// Key id.
+    pub kid: String,
+    /// Algorithm.
+    pub alg: String,
+    /// Sealed PKCS#8.
+    pub private_key_enc: Vec<u8>,
+    /// Public JWK (JSON).
+    pub public_jwk: String,
+}
+
+fn json_list(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+fn to_json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and runs pending migrations.
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the embedded migrations.
+    pub async fn migrate(&self) -> Result<(), sqlx::Error> {
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.pool)
+            .await
+            .map_err(|e| sqlx::Error::Migrate(Box::new(e)))
+    }
+
+    // ---- clients
+
+    /// Inserts a client.
+    pub async fn insert_client(&self, c: &Client, now: UnixTime) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO clients (id, name, secret_hash, allowed_origins, redirect_uris, audience, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&c.id)
+        .bind(&c.name)
+        .bind(&c.secret_hash)
+        .bind(to_json_list(&c.allowed_origins))
+        .bind(to_json_list(&c.redirect_uris))
+        .bind(&c.audience)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Replaces the origins and redirect URIs of a client (used to keep the demo client current).
+    pub async fn update_client_urls(&self, c: &Client) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE clients SET allowed_origins = ?, redirect_uris = ? WHERE id = ?")
+            .bind(to_json_list(&c.allowed_origins))
+            .bind(to_json_list(&c.redirect_uris))
+            .bind(&c.id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Finds a client by id.
+    pub async fn client(&self, id: &str) -> Result<Option<Client>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT id, name, secret_hash, allowed_origins, redirect_uris, audience FROM clients WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| Client {
+            id: r.get("id"),
+            name: r.get("name"),
+            secret_hash: r.get("secret_hash"),
+            allowed_origins: json_list(r.get("allowed_origins")),
+            redirect_uris: json_list(r.get("redirect_uris")),
+            audience: r.get("audience"),
+        }))
+    }
+
+    // ---- users
+
+    /// Finds the user with `email`, or creates one; marks the email verified either way.
+    pub async fn upsert_verified_email_user(
+        &self,
+        new_id: &str,
+        email: &str,
+        now: UnixTime,
+    ) -> Result<(UserRow, bool), sqlx::Error> {
+        let inserted = sqlx::query(
+            "INSERT INTO users (id, email, email_verified, created_at) VALUES (?, ?, 1, ?)
+             ON CONFLICT (email) DO UPDATE SET email_verified = 1",
+        )
+        .bind(new_id)
+        .bind(email)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        let _ = inserted;
+        let user = sqlx::query("SELECT id, email, email_verified, created_at FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_one(&self.pool)
+            .await
+            .map(user_row)?;
+        let created = user.id == new_id;
+        Ok((user, created))
+    }
+
+    /// Finds a user by id.
+    pub async fn user(&self, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
+        Ok(sqlx::query("SELECT id, email, email_verified, created_at FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(user_row))
+    }
+
+    // ---- one-time codes
+
+    /// Stores a new code request.
+    pub async fn insert_otp(&self, r: &OtpRequest, now: UnixTime) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO otp_requests (state, client_id, channel, identifier, code_hash, code_challenge,
+                 attempts, sends, last_sent_at, expires_at, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?)",
+        )
+        .bind(&r.state)
+        .bind(&r.client_id)
+        .bind(&r.channel)
+        .bind(&r.identifier)
+        .bind(&r.code_hash)
+        .bind(&r.code_challenge)
+        .bind(r.last_sent_at)
+        .bind(r.expires_at)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Finds a code request by its handle.
+    pub async fn otp(&self, state: &str) -> Result<Option<OtpRequest>, sqlx::Error> {
+        Ok(sqlx::query("SELECT * FROM otp_requests WHERE state = ?")
+            .bind(state)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| OtpRequest {
+                state: r.get("state"),
+                client_id: r.get("client_id"),
+                channel: r.get("channel"),
+                identifier: r.get("identifier"),
+                code_hash: r.get("code_hash"),
+                code_challenge: r.get("code_challenge"),
+                attempts: r.get("attempts"),
+                last_sent_at: r.get("last_sent_at"),
+                expires_at: r.get("expires_at"),
+                consumed_at: r.get("consumed_at"),
+            }))
+    }
+
+    /// Replaces the code of a live request (resend). Never touches `attempts`.
+    /// Returns false when the request is no longer live.
+    pub async fn replace_otp_code(
+        &self,
+        state: &str,
+        code_hash: &[u8],
+        now: UnixTime,
+        expires_at: UnixTime,
+        max_attempts: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE otp_requests SET code_hash = ?, last_sent_at = ?, expires_at = ?, sends = sends + 1
+             WHERE state = ? AND consumed_at IS NULL AND attempts < ?",
+        )
+        .bind(code_hash)
+        .bind(now)
+        .bind(expires_at)
+        .bind(state)
+        .bind(max_attempts)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Atomically spends one try on a live request. Returns the request as it was after the
+    /// try was counted, or `None` if no try is left (or it was used up).
+    pub async fn spend_otp_attempt(
+        &self,
+        state: &str,
+        max_attempts: i64,
+    ) -> Result<Option<(i64, Vec<u8>, UnixTime)>, sqlx::Error> {
+        let row = sqlx::query(
+            "UPDATE otp_requests SET attempts = attempts + 1
+             WHERE state = ? AND consumed_at IS NULL AND attempts < ?
+             RETURNING attempts, code_hash, expires_at",
+        )
+        .bind(state)
+        .bind(max_attempts)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| (r.get("attempts"), r.get("code_hash"), r.get("expires_at"))))
+    }
+
+    /// Marks a request used; false if it already was.
+    pub async fn consume_otp(&self, state: &str, now: UnixTime) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("UPDATE otp_requests SET consumed_at = ? WHERE state = ? AND consumed_at IS NULL")
+            .bind(now)
+            .bind(state)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    // ---- authorization codes
+
+    /// Stores an authorization code (by hash).
+    pub async fn insert_auth_code(&self, hash: &[u8], c: &AuthCode, now: UnixTime) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO auth_codes (code_hash, client_id, user_id, code_challenge, amr, expires_at, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(hash)
+        .bind(&c.client_id)
+        .bind(&c.user_id)
+        .bind(&c.code_challenge)
+        .bind(&c.amr)
+        .bind(c.expires_at)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Finds an authorization code by hash.
+    pub async fn auth_code(&self, hash: &[u8]) -> Result<Option<AuthCode>, sqlx::Error> {
+        Ok(sqlx::query("SELECT * FROM auth_codes WHERE code_hash = ?")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| AuthCode {
+                client_id: r.get("client_id"),
+                user_id: r.get("user_id"),
+                code_challenge: r.get("code_challenge"),
+                amr: r.get("amr"),
+                expires_at: r.get("expires_at"),
+                used_at: r.get("used_at"),
+                session_id: r.get("session_id"),
+            }))
+    }
+
+    /// Marks a code used by `session_id`; false if it already was.
+    pub async fn use_auth_code(&self, hash: &[u8], session_id: &str, now: UnixTime) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE auth_codes SET used_at = ?, session_id = ? WHERE code_hash = ? AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(session_id)
+        .bind(hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    // ---- sessions and refresh tokens
+
+    /// Stores a session.
+    pub async fn insert_session(&self, s: &SessionRow, now: UnixTime) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, client_id, amr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&s.id)
+        .bind(&s.user_id)
+        .bind(&s.client_id)
+        .bind(&s.amr)
+        .bind(now)
+        .bind(s.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Finds a session.
+    pub async fn session(&self, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+        Ok(sqlx::query("SELECT * FROM sessions WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| SessionRow {
+                id: r.get("id"),
+                user_id: r.get("user_id"),
+                client_id: r.get("client_id"),
+                amr: r.get("amr"),
+                expires_at: r.get("expires_at"),
+                revoked_at: r.get("revoked_at"),
+            }))
+    }
+
+    /// Extends a session's end.
+    pub async fn extend_session(&self, id: &str, expires_at: UnixTime) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE sessions SET expires_at = ? WHERE id = ?")
+            .bind(expires_at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Revokes a session and so every refresh token of its family.
+    pub async fn revoke_session(&self, id: &str, now: UnixTime) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a refresh token (by hash).
+    pub async fn insert_refresh(
+        &self,
+        hash: &[u8],
+        session_id: &str,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(hash)
+            .bind(session_id)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Finds a refresh token by hash.
+    pub async fn refresh(&self, hash: &[u8]) -> Result<Option<RefreshRow>, sqlx::Error> {
+        Ok(sqlx::query("SELECT session_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = ?")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| RefreshRow {
+                session_id: r.get("session_id"),
+                expires_at: r.get("expires_at"),
+                used_at: r.get("used_at"),
+            }))
+    }
+
+    /// Marks a refresh token rotated; false if it already was.
+    pub async fn use_refresh(&self, hash: &[u8], now: UnixTime) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL")
+            .bind(now)
+            .bind(hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    // ---- signing keys
+
+    /// Keys that are not retired, newest first.
+    pub async fn active_signing_keys(&self) -> Result<Vec<SigningKeyRow>, sqlx::Error> {
+        Ok(sqlx::query(
+            "SELECT kid, alg, private_key_enc, public_jwk FROM signing_keys WHERE retired_at IS NULL
+             ORDER BY created_at DESC, kid",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| SigningKeyRow {
+            kid: r.get("kid"),
+            alg: r.get("alg"),
+            private_key_enc: r.get("private_key_enc"),
+            public_jwk: r.get("public_jwk"),
+        })
+        .collect())
+    }
+
+    /// Stores a signing key.
+    pub async fn insert_signing_key(&self, k: &SigningKeyRow, now: UnixTime) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, alg, private_key_enc, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&k.kid)
+        .bind(&k.alg)
+        .bind(&k.private_key_enc)
+        .bind(&k.public_jwk)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    // ---- rate limits and audit
+
+    /// Sliding-window limit: counts events of `key` in the last `window` seconds; if fewer than
+    /// `limit`, records one and returns `None`; otherwise returns the seconds until a slot frees.
+    pub async fn hit_rate_limit(
+        &self,
+        key: &str,
+        limit: i64,
+        window: i64,
+        now: UnixTime,
+    ) -> Result<Option<u64>, sqlx::Error> {
+        let since = now - window;
+        sqlx::query("DELETE FROM rate_events WHERE key = ? AND at <= ?")
+            .bind(key)
+            .bind(since)
+            .execute(&self.pool)
+            .await?;
+        let row = sqlx::query("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM rate_events WHERE key = ?")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await?;
+        let n: i64 = row.get("n");
+        if n >= limit {
+            let oldest: Option<i64> = row.get("oldest");
+            let wait = oldest.unwrap_or(now) + window - now;
+            return Ok(Some(u64::try_from(wait.max(1)).unwrap_or(1)));
+        }
+        sqlx::query("INSERT INTO rate_events (key, at) VALUES (?, ?)")
+            .bind(key)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(None)
+    }
+
+    /// Appends an audit event.
+    pub async fn audit(&self, e: &AuditEvent<'_>, now: UnixTime) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO audit_events (at, kind, user_id, client_id, ip, detail) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(now)
+            .bind(e.kind)
+            .bind(e.user_id)
+            .bind(e.client_id)
+            .bind(e.ip)
+            .bind(e.detail.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The kinds of the audit events of a user, oldest first (for tests and the login logs API).
+    pub async fn audit_kinds(&self, user_id: &str) -> Result<Vec<String>, sqlx::Error> {
+        Ok(sqlx::query("SELECT kind FROM audit_events WHERE user_id = ? ORDER BY id")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|r| r.get("kind"))
+            .collect())
+    }
+}
+
+/// One audit event.
+#[derive(Debug)]
+pub struct AuditEvent<'a> {
+    /// What happened, e.g. `login.success`.
+    pub kind: &'a str,
+    /// The user, when known.
+    pub user_id: Option<&'a str>,
+    /// The client.
+    pub client_id: Option<&'a str>,
+    /// The caller's IP.
+    pub ip: Option<&'a str>,
+    /// Details (JSON).
+    pub detail: serde_json::Value,
+}
+
+fn user_row(r: sqlx::sqlite::SqliteRow) -> UserRow {
+    UserRow {
+        id: r.get("id"),
+        email: r.get("email"),
+        email_verified: r.get::<i64, _>("email_verified") != 0,
+        created_at: r.get("created_at"),
+    }
+}

@@ -1,0 +1,193 @@
+use axum::body::Body;
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use server::crypto::pkce_challenge;
+
+use crate::support::{ORIGIN, TestApp};
+
+const SEND: &str = "/api/v1/auth/passwordless/magic-otp/send?client_id=demo";
+const RESEND: &str = "/api/v1/auth/passwordless/email-otp/resend?client_id=demo";
+
+fn send_body(email: &str) -> serde_json::Value {
+    json!({"email": email, "code_challenge": pkce_challenge("v"), "code_challenge_method": "S256"})
+}
+
+#[tokio::test]
+async fn send_emails_a_six_digit_code_and_returns_state() {
+    let app = TestApp::new().await;
+    let reply = app.post(SEND, send_body("Ada@Example.com")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body["state"].as_str().unwrap().len() >= 43);
+    assert!(reply.body["expires_at"].as_str().unwrap().ends_with('Z'));
+    let messages = app.state.auth.mailer.dev_mailbox().unwrap().messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].to, "ada@example.com");
+    let code = app.last_code("ada@example.com");
+    assert_eq!(code.len(), 6);
+    assert!(messages[0].text.contains(&code) && messages[0].html.contains(&code));
+}
+
+#[tokio::test]
+async fn send_rejects_bad_input_with_stable_codes() {
+    let app = TestApp::new().await;
+    let bad_email = app.post(SEND, send_body("not-an-email")).await;
+    assert_eq!((bad_email.status, bad_email.error()), (StatusCode::BAD_REQUEST, "invalid_email"));
+
+    let malformed = app
+        .call(
+            Method::POST,
+            SEND,
+            &[("content-type", "application/json"), ("origin", ORIGIN)],
+            Some(Body::from("{\"email\": ")),
+        )
+        .await;
+    assert_eq!((malformed.status, malformed.error()), (StatusCode::BAD_REQUEST, "invalid_request"));
+
+    let missing_field = app.post(SEND, json!({"email": "a@example.com"})).await;
+    assert_eq!(missing_field.error(), "invalid_request");
+
+    let plain = app
+        .post(SEND, json!({"email": "a@example.com", "code_challenge": "x", "code_challenge_method": "plain"}))
+        .await;
+    assert_eq!(plain.error(), "invalid_request");
+
+    let short_challenge = app
+        .post(SEND, json!({"email": "a@example.com", "code_challenge": "abc", "code_challenge_method": "S256"}))
+        .await;
+    assert_eq!(short_challenge.error(), "invalid_request");
+
+    let no_client = app.post("/api/v1/auth/passwordless/magic-otp/send", send_body("a@example.com")).await;
+    assert_eq!((no_client.status, no_client.error()), (StatusCode::BAD_REQUEST, "invalid_request"));
+
+    let unknown_client = app
+        .post("/api/v1/auth/passwordless/magic-otp/send?client_id=nope", send_body("a@example.com"))
+        .await;
+    assert_eq!((unknown_client.status, unknown_client.error()), (StatusCode::UNAUTHORIZED, "invalid_client"));
+
+    let wrong_origin = app
+        .call(
+            Method::POST,
+            SEND,
+            &[("content-type", "application/json"), ("origin", "https://evil.test")],
+            Some(Body::from(send_body("a@example.com").to_string())),
+        )
+        .await;
+    assert_eq!((wrong_origin.status, wrong_origin.error()), (StatusCode::FORBIDDEN, "invalid_origin"));
+    assert!(app.state.auth.mailer.dev_mailbox().unwrap().messages().is_empty(), "nothing may be sent");
+}
+
+#[tokio::test]
+async fn at_most_three_sends_a_minute_per_email() {
+    let app = TestApp::new().await;
+    for _ in 0..3 {
+        assert_eq!(app.post(SEND, send_body("a@example.com")).await.status, StatusCode::OK);
+    }
+    let limited = app.post(SEND, send_body("a@example.com")).await;
+    assert_eq!((limited.status, limited.error()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
+    let retry: u64 = limited.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry));
+    assert_eq!(limited.body["retry_after"], retry);
+    // Another address is not affected; the same one is again after the window.
+    assert_eq!(app.post(SEND, send_body("b@example.com")).await.status, StatusCode::OK);
+    app.clock.advance(60);
+    assert_eq!(app.post(SEND, send_body("a@example.com")).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn right_code_yields_an_auth_code_once() {
+    let app = TestApp::new().await;
+    let (state, _) = app.send_code("a@example.com").await;
+    let code = app.last_code("a@example.com");
+    let ok = app.verify(&state, &code).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.body["authenticated"], true);
+    assert_eq!(ok.body["state"], state.as_str());
+    assert!(ok.body["code"].as_str().unwrap().len() >= 43);
+    let again = app.verify(&state, &code).await;
+    assert_eq!(again.error(), "invalid_grant", "a code is single use");
+}
+
+#[tokio::test]
+async fn wrong_code_is_refused_and_the_sixth_try_is_dead_even_when_right() {
+    let app = TestApp::new().await;
+    let (state, _) = app.send_code("a@example.com").await;
+    let code = app.last_code("a@example.com");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for i in 0..5 {
+        let reply = app.verify(&state, wrong).await;
+        assert_eq!((reply.status, reply.error()), (StatusCode::BAD_REQUEST, "invalid_otp"), "try {i}");
+    }
+    let sixth = app.verify(&state, &code).await;
+    assert_eq!((sixth.status, sixth.error()), (StatusCode::GONE, "too_many_attempts"));
+}
+
+#[tokio::test]
+async fn malformed_codes_count_as_tries() {
+    let app = TestApp::new().await;
+    let (state, _) = app.send_code("a@example.com").await;
+    for bad in ["12345", "abcdef", "1234567", ""] {
+        assert_eq!(app.verify(&state, bad).await.error(), "invalid_otp");
+    }
+    let unknown = app.verify("no-such-state", "123456").await;
+    assert_eq!(unknown.error(), "invalid_request");
+}
+
+#[tokio::test]
+async fn codes_expire_after_five_minutes() {
+    let app = TestApp::new().await;
+    let (state, _) = app.send_code("a@example.com").await;
+    let code = app.last_code("a@example.com");
+    app.clock.advance(300);
+    let reply = app.verify(&state, &code).await;
+    assert_eq!((reply.status, reply.error()), (StatusCode::BAD_REQUEST, "otp_expired"));
+}
+
+#[tokio::test]
+async fn resend_waits_thirty_seconds_and_replaces_the_code() {
+    let app = TestApp::new().await;
+    let (state, _) = app.send_code("a@example.com").await;
+    let first = app.last_code("a@example.com");
+    let early = app.post(RESEND, json!({"state": state})).await;
+    assert_eq!((early.status, early.error()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
+    assert_eq!(early.headers["retry-after"], "30");
+    app.clock.advance(30);
+    let ok = app.post(RESEND, json!({"state": state})).await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    assert_eq!(ok.body["state"], state.as_str());
+    let second = app.last_code("a@example.com");
+    if first != second {
+        assert_eq!(app.verify(&state, &first).await.error(), "invalid_otp", "the old code is replaced");
+    }
+    assert_eq!(app.verify(&state, &second).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn resend_never_resets_the_try_counter() {
+    let app = TestApp::new().await;
+    let (state, _) = app.send_code("a@example.com").await;
+    for _ in 0..4 {
+        app.verify(&state, "abcdef").await;
+    }
+    app.clock.advance(30);
+    assert_eq!(app.post(RESEND, json!({"state": state})).await.status, StatusCode::OK);
+    assert_eq!(app.verify(&state, "abcdef").await.error(), "invalid_otp");
+    let right = app.last_code("a@example.com");
+    assert_eq!(app.verify(&state, &right).await.error(), "too_many_attempts");
+    app.clock.advance(30);
+    assert_eq!(app.post(RESEND, json!({"state": state})).await.error(), "too_many_attempts");
+}
+
+#[tokio::test]
+async fn first_sign_in_creates_a_verified_user_and_later_ones_reuse_it() {
+    let app = TestApp::new().await;
+    let first = app.sign_in("a@example.com").await;
+    app.clock.advance(61);
+    let second = app.sign_in("A@example.com").await;
+    let sub = |t: &serde_json::Value| crate::support::jwt_part(t["access_token"].as_str().unwrap(), 1)["sub"].clone();
+    assert_eq!(sub(&first), sub(&second));
+    let user = app.state.auth.store.user(sub(&first).as_str().unwrap()).await.unwrap().unwrap();
+    assert!(user.email_verified);
+    let kinds = app.state.auth.store.audit_kinds(&user.id).await.unwrap();
+    assert_eq!(kinds.iter().filter(|k| *k == "user.created").count(), 1);
+    assert_eq!(kinds.iter().filter(|k| *k == "login.success").count(), 2);
+}

@@ -1,0 +1,82 @@
+use serde_json::json;
+use verifier::{BuildError, KeyError, KeySource, PemKey, Verifier};
+
+use crate::support::*;
+
+fn source() -> KeySource {
+    KeySource::jwks_json(&jwks(&[(key(0), "a")])).unwrap()
+}
+
+#[test]
+fn issuer_and_audience_are_required() {
+    assert!(matches!(
+        Verifier::new("", AUDIENCE, source()),
+        Err(BuildError::EmptyIssuer)
+    ));
+    assert!(matches!(
+        Verifier::new(ISSUER, "", source()),
+        Err(BuildError::NoAudience)
+    ));
+    let none: [&str; 0] = [];
+    assert!(matches!(
+        Verifier::builder(ISSUER, none, source()).build(),
+        Err(BuildError::NoAudience)
+    ));
+    assert!(Verifier::new(ISSUER, AUDIENCE, source()).is_ok());
+}
+
+#[test]
+fn jwks_needs_a_usable_key() {
+    let only_secret = json!({"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "s"}]}).to_string();
+    let source = KeySource::jwks_json(&only_secret).unwrap();
+    assert!(matches!(
+        Verifier::new(ISSUER, AUDIENCE, source),
+        Err(BuildError::NoUsableKeys)
+    ));
+    assert!(matches!(
+        KeySource::jwks_json("not json"),
+        Err(BuildError::InvalidJwks(_))
+    ));
+}
+
+#[test]
+fn bad_pem_is_reported() {
+    let source = KeySource::StaticPem(vec![
+        PemKey::new(
+            verifier::Algorithm::RS256,
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+        )
+        .with_kid("k"),
+    ]);
+    assert!(matches!(
+        Verifier::new(ISSUER, AUDIENCE, source),
+        Err(BuildError::InvalidKey { kid: Some(ref kid), reason: KeyError::Unparsable }) if kid == "k"
+    ));
+    let hmac = KeySource::StaticPem(vec![PemKey::new(verifier::Algorithm::HS256, "secret")]);
+    assert!(matches!(
+        Verifier::new(ISSUER, AUDIENCE, hmac),
+        Err(BuildError::InvalidKey {
+            reason: KeyError::Symmetric,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn remote_jwks_must_be_https_except_loopback() {
+    let remote = |url: &str| Verifier::new(ISSUER, AUDIENCE, KeySource::RemoteJwks(url.into()));
+    assert!(matches!(
+        remote("http://auth.example.test/.well-known/jwks.json"),
+        Err(BuildError::InsecureJwksUrl { .. })
+    ));
+    assert!(remote("https://auth.example.test/.well-known/jwks.json").is_ok());
+    assert!(remote("http://127.0.0.1:9/jwks.json").is_ok());
+}
+
+#[test]
+fn debug_output_holds_no_key_material() {
+    let verifier = static_verifier();
+    let debug = format!("{verifier:?}");
+    assert!(debug.contains(ISSUER));
+    assert!(!debug.contains(&key(0).n[..20]));
+}

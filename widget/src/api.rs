@@ -1,0 +1,266 @@
+//! Calls to the auth API through the browser's `fetch`, and decoding of its error bodies.
+//!
+//! The widget is a public client: every call carries `client_id` as a query parameter and
+//! no cookies are needed. Tokens returned here are handed to the caller and never stored.
+
+use protocol::{
+    AuthStatusResponse, ErrorBody, ErrorCode, OtpResendRequest, OtpSendRequest, OtpSendResponse,
+    OtpVerifyRequest, OtpVerifyResponse, TokenResponse, routes,
+};
+use serde::{Serialize, de::DeserializeOwned};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestInit, RequestMode, Response};
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// The server could not be reached (offline, DNS, CORS refused, ...).
+    Network,
+    /// The browser lacks something the sign-in needs (WebCrypto outside a secure context).
+    Browser,
+    /// The server answered 2xx with a body that is not the expected JSON.
+    Malformed,
+    /// The server answered with an error body (or a non-2xx status without one, mapped to
+    /// the closest code).
+    Api(ErrorBody),
+}
+
+impl ApiError {
+    /// The stable error code, as sent in `ssojet:error` events (`network_error` and
+    /// `invalid_response` for failures that have no server code).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Network => "network_error",
+            Self::Malformed => "invalid_response",
+            Self::Browser => "unsupported_browser",
+            Self::Api(body) => body.error.as_str(),
+        }
+    }
+
+    /// Seconds to wait, on `rate_limited`.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Api(body) => body.retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether the sign-in request is dead and the person must ask for a new code.
+    pub fn restarts_flow(&self) -> bool {
+        matches!(
+            self,
+            Self::Api(ErrorBody {
+                error: ErrorCode::OtpExpired | ErrorCode::TooManyAttempts | ErrorCode::InvalidGrant,
+                ..
+            })
+        )
+    }
+
+    /// Builds the error of a non-2xx answer from its status, body and `Retry-After` header.
+    pub fn from_response(status: u16, body: &str, retry_after_header: Option<&str>) -> Self {
+        let mut body = serde_json::from_str::<ErrorBody>(body).unwrap_or_else(|_| ErrorBody {
+            error: match status {
+                400 => ErrorCode::InvalidRequest,
+                401 => ErrorCode::InvalidToken,
+                404 => ErrorCode::NotFound,
+                410 => ErrorCode::TooManyAttempts,
+                429 => ErrorCode::RateLimited,
+                _ => ErrorCode::ServerError,
+            },
+            message: String::new(),
+            retry_after: None,
+        });
+        if body.retry_after.is_none() {
+            body.retry_after = retry_after_header.and_then(|v| v.trim().parse().ok());
+        }
+        Self::Api(body)
+    }
+}
+
+/// The auth API of one client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Api {
+    base: String,
+    client_id: String,
+}
+
+impl Api {
+    /// An API at `base` (an origin such as `https://auth.example.com`, no trailing path) for
+    /// the public client `client_id`.
+    pub fn new(base: &str, client_id: &str) -> Self {
+        Self {
+            base: base.trim_end_matches('/').into(),
+            client_id: client_id.into(),
+        }
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// `base + path + ?client_id=...`.
+    fn url(&self, path: &str) -> String {
+        let mut url = String::with_capacity(self.base.len() + path.len() + 64);
+        url.push_str(&self.base);
+        url.push_str(path);
+        url.push_str("?client_id=");
+        url.push_str(&encode(&self.client_id));
+        url
+    }
+
+    /// POST `magic-otp/send`: emails a code; returns the request's `state`.
+    pub async fn send_code(&self, email: &str, challenge: &str) -> Result<OtpSendResponse, ApiError> {
+        let body = OtpSendRequest {
+            email: email.into(),
+            code_challenge: challenge.into(),
+            code_challenge_method: protocol::CodeChallengeMethod::S256,
+        };
+        post(&self.url(routes::EMAIL_OTP_SEND), &body).await
+    }
+
+    /// POST `email-otp/resend`.
+    pub async fn resend_code(&self, state: &str) -> Result<OtpSendResponse, ApiError> {
+        let body = OtpResendRequest {
+            state: state.into(),
+        };
+        post(&self.url(routes::EMAIL_OTP_RESEND), &body).await
+    }
+
+    /// POST `email-otp/verify`: returns the authorization code.
+    pub async fn verify_code(&self, state: &str, otp: &str) -> Result<OtpVerifyResponse, ApiError> {
+        let body = OtpVerifyRequest {
+            state: state.into(),
+            otp: otp.into(),
+        };
+        post(&self.url(routes::EMAIL_OTP_VERIFY), &body).await
+    }
+
+    /// GET `sso/oauth/accesstoken`: exchanges the authorization code (with the PKCE
+    /// verifier) for tokens.
+    pub async fn exchange(&self, code: &str, verifier: &str) -> Result<TokenResponse, ApiError> {
+        let mut url = self.url(routes::ACCESS_TOKEN);
+        url.push_str("&code=");
+        url.push_str(&encode(code));
+        url.push_str("&code_verifier=");
+        url.push_str(&encode(verifier));
+        fetch_json("GET", &url, None, None).await
+    }
+
+    /// GET `auth/status` with the access token.
+    pub async fn status(&self, access_token: &str) -> Result<AuthStatusResponse, ApiError> {
+        let mut url = String::with_capacity(self.base.len() + routes::AUTH_STATUS.len());
+        url.push_str(&self.base);
+        url.push_str(routes::AUTH_STATUS);
+        fetch_json("GET", &url, None, Some(access_token)).await
+    }
+}
+
+fn encode(value: &str) -> String {
+    js_sys::encode_uri_component(value).into()
+}
+
+async fn post<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, ApiError> {
+    let body = serde_json::to_string(body).map_err(|_| ApiError::Malformed)?;
+    fetch_json("POST", url, Some(&body), None).await
+}
+
+async fn fetch_json<T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    bearer: Option<&str>,
+) -> Result<T, ApiError> {
+    let response = send(method, url, body, bearer)
+        .await
+        .map_err(|_| ApiError::Network)?;
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()),
+        Err(_) => None,
+    };
+    let Some(text) = text else {
+        return Err(ApiError::Network);
+    };
+    if response.ok() {
+        serde_json::from_str(&text).map_err(|_| ApiError::Malformed)
+    } else {
+        let retry_after = response.headers().get("retry-after").ok().flatten();
+        Err(ApiError::from_response(
+            response.status(),
+            &text,
+            retry_after.as_deref(),
+        ))
+    }
+}
+
+async fn send(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    bearer: Option<&str>,
+) -> Result<Response, JsValue> {
+    let window = web_sys::window().ok_or(JsValue::NULL)?;
+    let headers = Headers::new()?;
+    headers.set("accept", "application/json")?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_mode(RequestMode::Cors);
+    if let Some(body) = body {
+        headers.set("content-type", "application/json")?;
+        init.set_body(&JsValue::from_str(body));
+    }
+    if let Some(token) = bearer {
+        let mut value = String::with_capacity(token.len() + 7);
+        value.push_str("Bearer ");
+        value.push_str(token);
+        headers.set("authorization", &value)?;
+    }
+    init.set_headers(&headers);
+    let request = Request::new_with_str_and_init(url, &init)?;
+    let response = JsFuture::from(window.fetch_with_request(&request)).await?;
+    response.dyn_into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_decode_with_their_code() {
+        let err = ApiError::from_response(
+            429,
+            r#"{"error":"rate_limited","message":"slow down","retry_after":7}"#,
+            None,
+        );
+        assert_eq!(err.code(), "rate_limited");
+        let ApiError::Api(body) = err else {
+            panic!("not an API error")
+        };
+        assert_eq!(body.retry_after, Some(7));
+    }
+
+    #[test]
+    fn bodies_without_json_map_from_the_status() {
+        let err = ApiError::from_response(429, "<html>busy</html>", Some("12"));
+        let ApiError::Api(body) = err else {
+            panic!("not an API error")
+        };
+        assert_eq!(body.error, ErrorCode::RateLimited);
+        assert_eq!(body.retry_after, Some(12));
+        assert_eq!(
+            ApiError::from_response(502, "", None).code(),
+            "server_error"
+        );
+    }
+
+    #[test]
+    fn dead_requests_restart_the_flow() {
+        let dead = ApiError::from_response(410, r#"{"error":"too_many_attempts","message":""}"#, None);
+        assert!(dead.restarts_flow());
+        let wrong = ApiError::from_response(400, r#"{"error":"invalid_otp","message":""}"#, None);
+        assert!(!wrong.restarts_flow());
+        assert!(!ApiError::Network.restarts_flow());
+    }
+}

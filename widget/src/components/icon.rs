@@ -1,0 +1,22 @@
+use leptos::prelude::*;
+
+/// An envelope (email and code steps).
+#[component]
+pub fn MailIcon() -> impl IntoView {
+    view! {
+        <svg class="ssojet-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <rect x="3" y="5" width="18" height="14" rx="2.5"></rect>
+            <path d="m4 7.5 8 5.5 8-5.5"></path>
+        </svg>
+    }
+}
+
+/// A check mark (success step).
+#[component]
+pub fn CheckIcon() -> impl IntoView {
+    view! {
+        <svg class="ssojet-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="m5 12.5 4.5 4.5L19 7.5"></path>
+        </svg>
+    }
+}

@@ -1,0 +1,32 @@
+//! Sign-in flows, one per file. Each ends with a [`SignedIn`].
+
+pub mod email_code;
+
+pub use email_code::{CodeStep, EmailCodeFlow, EmailStep, SuccessStep};
+
+use protocol::{TokenResponse, User};
+
+/// The result of a sign-in. Tokens live only in memory: in this value and in what the
+/// page's `ssojet:login` handler does with them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    /// The tokens from the code exchange (`Debug` redacts them).
+    pub tokens: TokenResponse,
+    /// When the access token expires (RFC 3339), computed from `expires_in` on receipt.
+    pub expires_at: String,
+    /// The signed-in user, from `auth/status`.
+    pub user: User,
+}
+
+/// How long a sent code blocks the resend button.
+pub const RESEND_AFTER_SECS: u32 = 30;
+
+/// The RFC 3339 time `secs` seconds from now.
+pub(crate) fn rfc3339_in(secs: u64) -> String {
+    // Clamped so the date stays valid (toISOString throws on invalid dates).
+    let secs = secs.min(10 * 365 * 24 * 3600);
+    let ms = js_sys::Date::now() + (secs as f64) * 1000.0;
+    js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms))
+        .to_iso_string()
+        .into()
+}

@@ -1,0 +1,58 @@
+//! `cargo xtask demo`: the widget and the server in demo mode on one port, emails kept in the
+//! dev mailbox.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use crate::install::{self, Needs};
+use crate::process::{self, Env, Stopwatch, format_duration};
+
+#[derive(Debug)]
+pub struct Options {
+    pub port: u16,
+    /// Relative paths are taken from the repository root, where the server runs.
+    pub data_dir: PathBuf,
+    pub skip_install: bool,
+}
+
+pub fn run(env: &Env, options: &Options) -> Result<()> {
+    if !options.skip_install {
+        install::ensure_tools(env, Needs::Build)?;
+    }
+
+    let clock = Stopwatch::start();
+    eprintln!("==> building the widget (release, wasm32)");
+    process::run(&mut crate::trunk_build(env)).context("building the widget failed")?;
+    eprintln!("    widget built in {}", format_duration(clock.elapsed()));
+
+    // A debug build, not `--release`: the release profile uses fat LTO with one codegen unit,
+    // which costs several minutes on two cores, while the dev profile already compiles every
+    // dependency at opt-level 1 (fast enough for RSA signing and SQLite in a demo) and shares its
+    // build cache with `cargo xtask test`. The widget, which people download, is built for size.
+    let clock = Stopwatch::start();
+    eprintln!("==> building the server");
+    process::run(&mut server(env, ["build"])).context("building the server failed")?;
+    eprintln!("    server built in {}", format_duration(clock.elapsed()));
+
+    std::fs::create_dir_all(env.root().join(&options.data_dir))
+        .with_context(|| format!("creating {}", options.data_dir.display()))?;
+    let port = options.port;
+    eprintln!("==> starting the server (Ctrl-C stops it)");
+    eprintln!("\n    Open http://127.0.0.1:{port}/ — emails appear at /dev/mailbox\n");
+    let mut command = server(env, ["run", "--quiet"]);
+    command
+        .args(["--", "serve", "--demo", "--bind"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--data-dir")
+        .arg(&options.data_dir)
+        .args(["--widget-dir", "widget/dist"]);
+    process::run(&mut command).context("the server stopped with an error")
+}
+
+/// `cargo <verb> ... -p server --bin ssojet-server`.
+fn server<const N: usize>(env: &Env, verb: [&str; N]) -> std::process::Command {
+    let mut command = env.cargo(verb);
+    command.args(["-p", "server", "--bin", "ssojet-server"]);
+    command
+}
