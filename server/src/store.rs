@@ -234,7 +234,7 @@ impl Store {
             .bind(email)
             .fetch_one(&self.pool)
             .await
-            .map(user_row)?;
+            .map(|r| user_row(&r))?;
         let created = user.id == new_id;
         Ok((user, created))
     }
@@ -245,7 +245,7 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
-            .map(user_row))
+            .map(|r| user_row(&r)))
     }
 
     // ---- one-time codes
@@ -600,7 +600,7 @@ pub struct AuditEvent<'a> {
     pub detail: serde_json::Value,
 }
 
-fn user_row(r: sqlx::sqlite::SqliteRow) -> UserRow {
+fn user_row(r: &sqlx::sqlite::SqliteRow) -> UserRow {
     UserRow {
         id: r.get("id"),
         email: r.get("email"),

@@ -157,6 +157,7 @@ impl ReqwestFetcher {
                 FetchError::transport(e)
             }
         };
+        #[cfg_attr(target_arch = "wasm32", allow(unused_mut))]
         let mut response = self
             .client
             .get(url)
@@ -180,14 +181,26 @@ impl ReqwestFetcher {
         {
             return Err(too_large);
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(map)? {
-            if body.len() + chunk.len() > self.max_bytes {
+        // Read chunk by chunk so a huge body is cut off early.
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(map)? {
+                if body.len() + chunk.len() > self.max_bytes {
+                    return Err(too_large);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body)
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let body = response.bytes().await.map_err(map)?;
+            if body.len() > self.max_bytes {
                 return Err(too_large);
             }
-            body.extend_from_slice(&chunk);
+            Ok(body.to_vec())
         }
-        Ok(body)
     }
 }
 

@@ -84,6 +84,8 @@
 //! - Error messages never contain the token; the `kid` in [`VerifyError::UnknownKey`] is
 //!   attacker-chosen, so log it with `{:?}`.
 
+#![warn(missing_docs)]
+
 mod cache;
 mod claims;
 mod clock;
@@ -378,6 +380,8 @@ impl VerifierBuilder {
     ///
     /// A [`BuildError`]: empty issuer or audience, a static key that cannot be used, an
     /// insecure JWKS URL, no fetcher for a remote source, or no crypto provider.
+    // On wasm32 nothing is `Send`; one `Arc` code path is simpler than an `Rc` twin.
+    #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
     pub fn build(self) -> Result<Verifier, BuildError> {
         ensure_crypto_provider()?;
         if self.issuer.is_empty() {

@@ -109,7 +109,7 @@ mod tests {
         ];
         assert_eq!(
             base64url(&octets),
-            "dBjftJeZ4CVP-mB92K27uhbUJU22r8ZHIyYQwC89i2Q"
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
         );
         let challenge_octets = [
             19, 211, 30, 150, 26, 26, 216, 236, 47, 22, 177, 12, 76, 152, 46, 8, 118, 168, 120,
@@ -117,7 +117,7 @@ mod tests {
         ];
         assert_eq!(
             base64url(&challenge_octets),
-            "E9cRVZjy1pOeBjrU9T5-CW5_QJMdiiVrAe9UYqHcIFc"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 }

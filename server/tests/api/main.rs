@@ -1,4 +1,5 @@
 //! Handler tests: the real router over a fresh SQLite database each, driven with `oneshot`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
 
 mod support;
 

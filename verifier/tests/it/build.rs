@@ -80,3 +80,14 @@ fn debug_output_holds_no_key_material() {
     assert!(debug.contains(ISSUER));
     assert!(!debug.contains(&key(0).n[..20]));
 }
+
+#[test]
+fn verifier_and_its_futures_are_send() {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    fn assert_send<T: Send>(_: T) {}
+    let verifier = static_verifier();
+    assert_send_sync(&verifier);
+    assert_send(verifier.verify("token"));
+    assert_send(verifier.verify_as::<serde_json::Value>("token"));
+    assert_send(verifier.refresh_keys());
+}

@@ -1,0 +1,73 @@
+//! End-to-end: the real server sending over SMTP to a real SMTP sink, the trunk-built widget
+//! in headless Chromium, and the verifier crate checking the resulting token.
+//!
+//! Needs `widget/dist` (built by `cargo xtask test` before this runs), Chromium, ChromeDriver
+//! and python3 with aiosmtpd; `cargo xtask test` installs them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
+
+mod email_code;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use e2e::smtp::SmtpSink;
+use server::config::{Config, SmtpConfig, SmtpSecurity};
+
+/// The real server on 127.0.0.1 with an ephemeral port; stops when dropped.
+#[derive(Debug)]
+pub struct RunningServer {
+    pub url: String,
+    task: tokio::task::JoinHandle<()>,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub fn widget_dist() -> anyhow::Result<PathBuf> {
+    let dist = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../widget/dist"));
+    anyhow::ensure!(
+        dist.join("ssojet.js").is_file() && dist.join("widget_bg.wasm").is_file(),
+        "{} has no built widget: run `cargo xtask test` (it runs `trunk build --release` first)",
+        dist.display()
+    );
+    Ok(dist)
+}
+
+/// Starts the server in demo mode (demo client and page) but sending mail over SMTP to `smtp`.
+pub async fn start_server(smtp: &SmtpSink) -> anyhow::Result<RunningServer> {
+    let data = tempfile::tempdir()?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let config = Config {
+        bind: addr,
+        public_url: Some(format!("http://{addr}")),
+        data_dir: data.path().to_owned(),
+        demo: true,
+        widget_dir: Some(widget_dist()?),
+        smtp: Some(SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: smtp.port,
+            security: SmtpSecurity::None,
+            username: None,
+            password: None,
+            from: "Demo app <login@example.test>".into(),
+        }),
+        ..Config::default()
+    };
+    let state = server::start(config, server::Services::real()).await.context("starting the server")?;
+    let app = server::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(RunningServer { url: format!("http://{addr}"), task, _data: data })
+}
+
+/// Where screenshots go, to look at after a run.
+pub fn screenshot_path(name: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/e2e-screenshots")).join(format!("{name}.png"))
+}

@@ -1,0 +1,111 @@
+/*! SSOJet login widget loader.
+ *
+ *   <div id="ssojet-login"></div>
+ *   <script src="https://AUTH_HOST/widget/ssojet.js" data-client-id="YOUR_CLIENT_ID" async></script>
+ *
+ * or SSOJet.mount(element, {clientId, apiBase?, locale?, onLogin?, onError?}) -> Promise,
+ * or <ssojet-login client-id="YOUR_CLIENT_ID"></ssojet-login>.
+ * Results: "ssojet:login" / "ssojet:error" DOM events on the container (bubbling, composed).
+ * Loads widget.js, widget_bg.wasm and ssojet.css from the folder this file is served from.
+ * No inline scripts or styles: works under script-src 'self' 'wasm-unsafe-eval'.
+ */
+(function () {
+  "use strict";
+  if (window.SSOJet && window.SSOJet.mount) return; // loaded twice
+
+  var script = document.currentScript;
+  var src = (script && script.src) || new URL("/widget/ssojet.js", location.href).href;
+  var base = new URL(".", src).href;
+  var scriptOrigin = new URL(src).origin;
+  var mounted = typeof WeakSet === "function" ? new WeakSet() : null;
+  var ready = null;
+
+  function addStylesheet() {
+    var href = base + "ssojet.css";
+    var links = document.querySelectorAll('link[rel="stylesheet"]');
+    for (var i = 0; i < links.length; i++) {
+      if (links[i].href === href) return;
+    }
+    var link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = href;
+    (document.head || document.documentElement).appendChild(link);
+  }
+
+  // Fetches and starts the wasm once; every mount waits for it.
+  function load() {
+    if (!ready) {
+      ready = import(base + "widget.js").then(function (bindings) {
+        return bindings.default({ module_or_path: base + "widget_bg.wasm" }).then(function () {
+          return bindings;
+        });
+      });
+      ready.catch(function () {
+        ready = null; // a later mount may try again
+      });
+    }
+    return ready;
+  }
+
+  function mount(element, options) {
+    if (!element || element.nodeType !== 1) {
+      return Promise.reject(new TypeError("SSOJet.mount(element, options): element must be a DOM element"));
+    }
+    return load().then(function (bindings) {
+      if (mounted && mounted.has(element)) return;
+      bindings.mount(element, options || {});
+      if (mounted) mounted.add(element);
+    });
+  }
+
+  function readOptions(clientId, apiBase, locale) {
+    var options = { clientId: clientId || "", apiBase: apiBase || scriptOrigin };
+    if (locale) options.locale = locale;
+    return options;
+  }
+
+  function report(error) {
+    if (window.console) console.error("SSOJet:", error);
+  }
+
+  window.SSOJet = { mount: mount, load: load };
+
+  addStylesheet();
+  load().catch(report);
+
+  // <script ... data-client-id="..."> mounts into #ssojet-login.
+  var clientId = script && script.getAttribute("data-client-id");
+  if (clientId !== null && clientId !== undefined) {
+    var autoMount = function () {
+      var element = document.getElementById("ssojet-login");
+      if (!element) {
+        report('no element with id "ssojet-login" to mount into');
+        return;
+      }
+      mount(
+        element,
+        readOptions(clientId, script.getAttribute("data-api-base"), script.getAttribute("data-locale"))
+      ).catch(report);
+    };
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", autoMount, { once: true });
+    } else {
+      autoMount();
+    }
+  }
+
+  // <ssojet-login client-id="..." api-base="..." locale="..."> mounts into itself (light DOM).
+  if (window.customElements && !window.customElements.get("ssojet-login")) {
+    window.customElements.define(
+      "ssojet-login",
+      class extends HTMLElement {
+        connectedCallback() {
+          mount(
+            this,
+            readOptions(this.getAttribute("client-id"), this.getAttribute("api-base"), this.getAttribute("locale"))
+          ).catch(report);
+        }
+      }
+    );
+  }
+})();
