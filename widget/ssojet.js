@@ -17,7 +17,7 @@
   var src = (script && script.src) || new URL("/widget/ssojet.js", location.href).href;
   var base = new URL(".", src).href;
   var scriptOrigin = new URL(src).origin;
-  var mounted = typeof WeakSet === "function" ? new WeakSet() : null;
+  var mounts = new WeakMap(); // element -> Promise of its mount
   var ready = null;
 
   function addStylesheet() {
@@ -51,11 +51,16 @@
     if (!element || element.nodeType !== 1) {
       return Promise.reject(new TypeError("SSOJet.mount(element, options): element must be a DOM element"));
     }
-    return load().then(function (bindings) {
-      if (mounted && mounted.has(element)) return;
+    var existing = mounts.get(element);
+    if (existing) return existing;
+    var mounting = load().then(function (bindings) {
       bindings.mount(element, options || {});
-      if (mounted) mounted.add(element);
     });
+    mounts.set(element, mounting);
+    mounting.catch(function () {
+      mounts.delete(element);
+    });
+    return mounting;
   }
 
   function readOptions(clientId, apiBase, locale) {

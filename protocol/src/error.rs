@@ -35,6 +35,8 @@ pub enum ErrorCode {
     NotFound,
     /// The method is not allowed on this path.
     MethodNotAllowed,
+    /// The email or text message could not be sent; try again.
+    DeliveryFailed,
     /// Something failed on the server; details are in its logs.
     ServerError,
     /// A code this client version does not know.
@@ -59,6 +61,7 @@ impl ErrorCode {
             Self::InvalidToken => "invalid_token",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::DeliveryFailed => "delivery_failed",
             Self::ServerError => "server_error",
             Self::Unknown => "unknown",
         }
@@ -105,6 +108,7 @@ mod tests {
             ErrorCode::InvalidToken,
             ErrorCode::NotFound,
             ErrorCode::MethodNotAllowed,
+            ErrorCode::DeliveryFailed,
             ErrorCode::ServerError,
         ] {
             let json = serde_json::to_string(&code).unwrap();

@@ -198,16 +198,32 @@ pub fn normalize_email(input: &str) -> Result<String, AuthError> {
                     && !l.ends_with('-')
                     && l.chars().all(|c| c.is_alphanumeric() || c == '-')
             });
-            !local.is_empty() && local.len() <= 64 && !local.contains('@') && domain.contains('.') && labels_ok
+            !local.is_empty()
+                && local.len() <= 64
+                && !local.contains('@')
+                && domain.contains('.')
+                && labels_ok
         });
-    if valid { Ok(email) } else { Err(AuthError::InvalidEmail) }
+    if valid {
+        Ok(email)
+    } else {
+        Err(AuthError::InvalidEmail)
+    }
 }
 
 /// Checks a PKCE S256 challenge's shape (43 base64url characters).
 fn check_challenge(challenge: &str) -> Result<(), AuthError> {
     let ok = challenge.len() == 43
-        && challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok { Ok(()) } else { Err(AuthError::InvalidRequest("code_challenge must be BASE64URL(SHA-256(code_verifier)), 43 characters")) }
+        && challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(AuthError::InvalidRequest(
+            "code_challenge must be BASE64URL(SHA-256(code_verifier)), 43 characters",
+        ))
+    }
 }
 
 impl Auth {
@@ -215,15 +231,32 @@ impl Auth {
         self.clock.now()
     }
 
-    async fn audit(&self, kind: &str, user: Option<&str>, client: Option<&str>, ip: Option<&str>, detail: serde_json::Value) {
-        let event = AuditEvent { kind, user_id: user, client_id: client, ip, detail };
+    async fn audit(
+        &self,
+        kind: &str,
+        user: Option<&str>,
+        client: Option<&str>,
+        ip: Option<&str>,
+        detail: serde_json::Value,
+    ) {
+        let event = AuditEvent {
+            kind,
+            user_id: user,
+            client_id: client,
+            ip,
+            detail,
+        };
         if let Err(e) = self.store.audit(&event, self.now()).await {
             tracing::error!(error = %e, kind, "could not write an audit event");
         }
     }
 
     async fn limit(&self, key: &str, limit: i64, window: i64) -> Result<(), AuthError> {
-        match self.store.hit_rate_limit(key, limit, window, self.now()).await? {
+        match self
+            .store
+            .hit_rate_limit(key, limit, window, self.now())
+            .await?
+        {
             Some(wait) => Err(AuthError::RateLimited(wait)),
             None => Ok(()),
         }
@@ -239,8 +272,18 @@ impl Auth {
     ) -> Result<Started, AuthError> {
         let email = normalize_email(email)?;
         check_challenge(code_challenge)?;
-        self.limit(&format!("otp-send:ip:{ip}"), self.otp.sends_per_ip_minute, 60).await?;
-        self.limit(&format!("otp-send:email:{email}"), self.otp.sends_per_minute, 60).await?;
+        self.limit(
+            &format!("otp-send:ip:{ip}"),
+            self.otp.sends_per_ip_minute,
+            60,
+        )
+        .await?;
+        self.limit(
+            &format!("otp-send:email:{email}"),
+            self.otp.sends_per_minute,
+            60,
+        )
+        .await?;
         let now = self.now();
         let state = crypto::random_token(&*self.rng, 32)?;
         let code = crypto::random_six_digits(&*self.rng)?;
@@ -257,9 +300,20 @@ impl Auth {
             consumed_at: None,
         };
         self.store.insert_otp(&request, now).await?;
-        self.deliver_code(client, &request.identifier, &code).await?;
-        self.audit("otp.sent", None, Some(&client.id), Some(ip), json!({ "channel": "email" })).await;
-        Ok(Started { state: request.state, expires_at: request.expires_at })
+        self.deliver_code(client, &request.identifier, &code)
+            .await?;
+        self.audit(
+            "otp.sent",
+            None,
+            Some(&client.id),
+            Some(ip),
+            json!({ "channel": "email" }),
+        )
+        .await;
+        Ok(Started {
+            state: request.state,
+            expires_at: request.expires_at,
+        })
     }
 
     async fn deliver_code(&self, client: &Client, to: &str, code: &str) -> Result<(), AuthError> {
@@ -276,7 +330,9 @@ impl Auth {
             .filter(|r| r.client_id == client.id)
             .ok_or(AuthError::InvalidRequest("unknown state"))?;
         if request.consumed_at.is_some() {
-            return Err(AuthError::InvalidGrant("this sign-in request was already completed"));
+            return Err(AuthError::InvalidGrant(
+                "this sign-in request was already completed",
+            ));
         }
         if request.attempts >= self.otp.max_attempts {
             return Err(AuthError::TooManyAttempts);
@@ -285,33 +341,71 @@ impl Auth {
     }
 
     /// Sends a new code for the same request. Never resets the try counter.
-    pub async fn resend_otp(&self, client: &Client, state: &str, ip: &str) -> Result<Started, AuthError> {
+    pub async fn resend_otp(
+        &self,
+        client: &Client,
+        state: &str,
+        ip: &str,
+    ) -> Result<Started, AuthError> {
         let request = self.live_request(client, state).await?;
         let now = self.now();
         let wait = request.last_sent_at + self.otp.resend_interval - now;
         if wait > 0 {
             return Err(AuthError::RateLimited(u64::try_from(wait).unwrap_or(1)));
         }
-        self.limit(&format!("otp-send:ip:{ip}"), self.otp.sends_per_ip_minute, 60).await?;
-        self.limit(&format!("otp-send:{}:{}", request.channel, request.identifier), self.otp.sends_per_minute, 60)
-            .await?;
+        self.limit(
+            &format!("otp-send:ip:{ip}"),
+            self.otp.sends_per_ip_minute,
+            60,
+        )
+        .await?;
+        self.limit(
+            &format!("otp-send:{}:{}", request.channel, request.identifier),
+            self.otp.sends_per_minute,
+            60,
+        )
+        .await?;
         let code = crypto::random_six_digits(&*self.rng)?;
         let expires_at = now + self.otp.code_ttl;
         let hash = self.master.hash_code(state, &code);
-        if !self.store.replace_otp_code(state, &hash, now, expires_at, self.otp.max_attempts).await? {
+        if !self
+            .store
+            .replace_otp_code(state, &hash, now, expires_at, self.otp.max_attempts)
+            .await?
+        {
             return Err(AuthError::TooManyAttempts);
         }
-        self.deliver_code(client, &request.identifier, &code).await?;
-        self.audit("otp.resent", None, Some(&client.id), Some(ip), json!({ "channel": request.channel })).await;
-        Ok(Started { state: state.to_owned(), expires_at })
+        self.deliver_code(client, &request.identifier, &code)
+            .await?;
+        self.audit(
+            "otp.resent",
+            None,
+            Some(&client.id),
+            Some(ip),
+            json!({ "channel": request.channel }),
+        )
+        .await;
+        Ok(Started {
+            state: state.to_owned(),
+            expires_at,
+        })
     }
 
     /// Checks a code. Success signs the user in (creating them on first sign-in) and returns a
     /// single-use authorization code bound to the request's PKCE challenge.
-    pub async fn verify_otp(&self, client: &Client, state: &str, otp: &str, ip: &str) -> Result<String, AuthError> {
+    pub async fn verify_otp(
+        &self,
+        client: &Client,
+        state: &str,
+        otp: &str,
+        ip: &str,
+    ) -> Result<String, AuthError> {
         let request = self.live_request(client, state).await?;
         let otp = otp.trim();
-        let Some((attempts, code_hash, expires_at)) = self.store.spend_otp_attempt(state, self.otp.max_attempts).await?
+        let Some((attempts, code_hash, expires_at)) = self
+            .store
+            .spend_otp_attempt(state, self.otp.max_attempts)
+            .await?
         else {
             return Err(AuthError::TooManyAttempts);
         };
@@ -319,24 +413,59 @@ impl Auth {
             return Err(AuthError::OtpExpired);
         }
         let well_formed = otp.len() == 6 && otp.bytes().all(|b| b.is_ascii_digit());
-        if !well_formed || !crypto::constant_time_eq(&self.master.hash_code(state, otp), &code_hash) {
-            self.audit("login.failure", None, Some(&client.id), Some(ip), json!({ "reason": "invalid_otp", "channel": request.channel }))
-                .await;
-            return Err(AuthError::InvalidOtp { remaining: self.otp.max_attempts - attempts });
+        if !well_formed || !crypto::constant_time_eq(&self.master.hash_code(state, otp), &code_hash)
+        {
+            self.audit(
+                "login.failure",
+                None,
+                Some(&client.id),
+                Some(ip),
+                json!({ "reason": "invalid_otp", "channel": request.channel }),
+            )
+            .await;
+            return Err(AuthError::InvalidOtp {
+                remaining: self.otp.max_attempts - attempts,
+            });
         }
         if !self.store.consume_otp(state, self.now()).await? {
-            return Err(AuthError::InvalidGrant("this sign-in request was already completed"));
+            return Err(AuthError::InvalidGrant(
+                "this sign-in request was already completed",
+            ));
         }
         let new_id = crypto::random_id(&*self.rng, "usr")?;
-        let (user, created) = self.store.upsert_verified_email_user(&new_id, &request.identifier, self.now()).await?;
+        let (user, created) = self
+            .store
+            .upsert_verified_email_user(&new_id, &request.identifier, self.now())
+            .await?;
         if created {
-            self.audit("user.created", Some(&user.id), Some(&client.id), Some(ip), json!({})).await;
+            self.audit(
+                "user.created",
+                Some(&user.id),
+                Some(&client.id),
+                Some(ip),
+                json!({}),
+            )
+            .await;
         }
-        self.audit("login.success", Some(&user.id), Some(&client.id), Some(ip), json!({ "method": "email_otp" })).await;
-        self.issue_auth_code(client, &user, &request.code_challenge, &["otp"]).await
+        self.audit(
+            "login.success",
+            Some(&user.id),
+            Some(&client.id),
+            Some(ip),
+            json!({ "method": "email_otp" }),
+        )
+        .await;
+        self.issue_auth_code(client, &user, &request.code_challenge, &["otp"])
+            .await
     }
 
-    async fn issue_auth_code(&self, client: &Client, user: &UserRow, challenge: &str, amr: &[&str]) -> Result<String, AuthError> {
+    async fn issue_auth_code(
+        &self,
+        client: &Client,
+        user: &UserRow,
+        challenge: &str,
+        amr: &[&str],
+    ) -> Result<String, AuthError> {
         let code = crypto::random_token(&*self.rng, 32)?;
         let now = self.now();
         let record = AuthCode {
@@ -348,7 +477,9 @@ impl Auth {
             used_at: None,
             session_id: None,
         };
-        self.store.insert_auth_code(&crypto::sha256(code.as_bytes()), &record, now).await?;
+        self.store
+            .insert_auth_code(&crypto::sha256(code.as_bytes()), &record, now)
+            .await?;
         Ok(code)
     }
 
@@ -372,7 +503,14 @@ impl Auth {
         if let Some(session) = &record.session_id {
             // A replayed code: revoke what the first exchange issued (RFC 6749 §4.1.2).
             self.store.revoke_session(session, now).await?;
-            self.audit("token.code_reused", Some(&record.user_id), Some(&client.id), None, json!({})).await;
+            self.audit(
+                "token.code_reused",
+                Some(&record.user_id),
+                Some(&client.id),
+                None,
+                json!({}),
+            )
+            .await;
             return Err(AuthError::InvalidGrant("authorization code already used"));
         }
         if record.expires_at <= now {
@@ -381,11 +519,18 @@ impl Auth {
         match verifier {
             Some(v) => {
                 let expected = crypto::pkce_challenge(v);
-                if !crypto::constant_time_eq(expected.as_bytes(), record.code_challenge.as_bytes()) {
-                    return Err(AuthError::InvalidGrant("code_verifier does not match the code_challenge"));
+                if !crypto::constant_time_eq(expected.as_bytes(), record.code_challenge.as_bytes())
+                {
+                    return Err(AuthError::InvalidGrant(
+                        "code_verifier does not match the code_challenge",
+                    ));
                 }
             }
-            None if !confidential => return Err(AuthError::InvalidRequest("code_verifier is required for public clients")),
+            None if !confidential => {
+                return Err(AuthError::InvalidRequest(
+                    "code_verifier is required for public clients",
+                ));
+            }
             None => {}
         }
         let session = SessionRow {
@@ -401,11 +546,22 @@ impl Auth {
             self.store.revoke_session(&session.id, now).await?;
             return Err(AuthError::InvalidGrant("authorization code already used"));
         }
-        self.audit("token.issued", Some(&session.user_id), Some(&client.id), None, json!({ "grant": "authorization_code" })).await;
+        self.audit(
+            "token.issued",
+            Some(&session.user_id),
+            Some(&client.id),
+            None,
+            json!({ "grant": "authorization_code" }),
+        )
+        .await;
         self.issue_tokens(client, &session).await
     }
 
-    async fn issue_tokens(&self, client: &Client, session: &SessionRow) -> Result<Issued, AuthError> {
+    async fn issue_tokens(
+        &self,
+        client: &Client,
+        session: &SessionRow,
+    ) -> Result<Issued, AuthError> {
         let user = self
             .store
             .user(&session.user_id)
@@ -432,17 +588,30 @@ impl Auth {
         let refresh_token = crypto::random_token(&*self.rng, 32)?;
         let expires_at = now + self.tokens.refresh_ttl;
         self.store
-            .insert_refresh(&crypto::sha256(refresh_token.as_bytes()), &session.id, now, expires_at)
+            .insert_refresh(
+                &crypto::sha256(refresh_token.as_bytes()),
+                &session.id,
+                now,
+                expires_at,
+            )
             .await?;
         self.store.extend_session(&session.id, expires_at).await?;
-        Ok(Issued { access_token, expires_in: self.tokens.access_ttl, refresh_token })
+        Ok(Issued {
+            access_token,
+            expires_in: self.tokens.access_ttl,
+            refresh_token,
+        })
     }
 
     /// Rotates a refresh token. A token presented again after the grace period revokes the
     /// whole family (the session).
     pub async fn refresh(&self, client: &Client, token: &str) -> Result<Issued, AuthError> {
         let hash = crypto::sha256(token.as_bytes());
-        let row = self.store.refresh(&hash).await?.ok_or(AuthError::InvalidGrant("unknown refresh token"))?;
+        let row = self
+            .store
+            .refresh(&hash)
+            .await?
+            .ok_or(AuthError::InvalidGrant("unknown refresh token"))?;
         let session = self
             .store
             .session(&row.session_id)
@@ -461,8 +630,14 @@ impl Auth {
             let used_at = row.used_at.unwrap_or(now);
             if now - used_at > self.tokens.refresh_reuse_grace {
                 self.store.revoke_session(&session.id, now).await?;
-                self.audit("token.refresh_reused", Some(&session.user_id), Some(&client.id), None, json!({ "session": session.id }))
-                    .await;
+                self.audit(
+                    "token.refresh_reused",
+                    Some(&session.user_id),
+                    Some(&client.id),
+                    None,
+                    json!({ "session": session.id }),
+                )
+                .await;
                 return Err(AuthError::RefreshTokenReused);
             }
         }
@@ -470,19 +645,29 @@ impl Auth {
     }
 
     /// Checks an access token and returns the user and session behind it.
-    pub async fn status(&self, token: &str) -> Result<(AccessClaims, UserRow, SessionRow), AuthError> {
+    pub async fn status(
+        &self,
+        token: &str,
+    ) -> Result<(AccessClaims, UserRow, SessionRow), AuthError> {
         let now = self.now();
-        let claims: AccessClaims = self.keys.check(token, ACCESS_TOKEN_TYP, &self.issuer, now).map_err(|e| match e {
-            TokenError::Expired => AuthError::InvalidToken("the access token has expired"),
-            _ => AuthError::InvalidToken("the access token is not valid"),
-        })?;
+        let claims: AccessClaims = self
+            .keys
+            .check(token, ACCESS_TOKEN_TYP, &self.issuer, now)
+            .map_err(|e| match e {
+                TokenError::Expired => AuthError::InvalidToken("the access token has expired"),
+                _ => AuthError::InvalidToken("the access token is not valid"),
+            })?;
         let session = self
             .store
             .session(&claims.sid)
             .await?
             .filter(|s| s.revoked_at.is_none() && s.expires_at > now)
             .ok_or(AuthError::InvalidToken("the session has ended"))?;
-        let user = self.store.user(&claims.sub).await?.ok_or(AuthError::InvalidToken("the user no longer exists"))?;
+        let user = self
+            .store
+            .user(&claims.sub)
+            .await?
+            .ok_or(AuthError::InvalidToken("the user no longer exists"))?;
         Ok((claims, user, session))
     }
 }
@@ -493,8 +678,22 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(normalize_email("  Ada@Example.COM ").unwrap(), "ada@example.com");
-        for bad in ["", "a", "a@", "@b.c", "a@b", "a b@c.d", "a@-b.c", "a@b..c", "a@b.c\u{0}", "a\u{7}@b.c"] {
+        assert_eq!(
+            normalize_email("  Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "a",
+            "a@",
+            "@b.c",
+            "a@b",
+            "a b@c.d",
+            "a@-b.c",
+            "a@b..c",
+            "a@b.c\u{0}",
+            "a\u{7}@b.c",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad:?} accepted");
         }
     }

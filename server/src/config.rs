@@ -120,7 +120,10 @@ pub enum ConfigError {
 impl Config {
     /// Loads defaults, then `file` (if given), then `SSOJET_*` env vars (`__` nests, e.g.
     /// `SSOJET_SMTP__HOST`), then `overrides` (from command-line flags).
-    pub fn load(file: Option<&std::path::Path>, overrides: &impl Serialize) -> Result<Self, ConfigError> {
+    pub fn load(
+        file: Option<&std::path::Path>,
+        overrides: &impl Serialize,
+    ) -> Result<Self, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
@@ -144,7 +147,10 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("ssojet.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("ssojet.db").display()
+            ),
         }
     }
 }

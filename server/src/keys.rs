@@ -96,7 +96,12 @@ impl Keys {
         let mut sig = vec![0u8; key.pair.public_modulus_len()];
         key.pair
             // PKCS#1 v1.5 signing is deterministic; the RNG argument is unused by it.
-            .sign(&RSA_PKCS1_SHA256, &aws_lc_rs::rand::SystemRandom::new(), jwt.as_bytes(), &mut sig)
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                jwt.as_bytes(),
+                &mut sig,
+            )
             .map_err(|_| CryptoError::Key("signing failed"))?;
         jwt.push('.');
         jwt.push_str(&b64url(&sig));
@@ -112,7 +117,9 @@ impl Keys {
         now: UnixTime,
     ) -> Result<C, TokenError> {
         let mut parts = token.split('.');
-        let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        let (Some(h), Some(c), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(TokenError::Malformed);
         };
         let header: serde_json::Value = decode_json(h)?;
@@ -124,7 +131,9 @@ impl Keys {
             .iter()
             .find(|k| header["kid"] == k.kid.as_str())
             .ok_or(TokenError::Header)?;
-        let sig = URL_SAFE_NO_PAD.decode(s).map_err(|_| TokenError::Malformed)?;
+        let sig = URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|_| TokenError::Malformed)?;
         let signed = &token[..h.len() + 1 + c.len()];
         UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, &key.public_der)
             .verify(signed.as_bytes(), &sig)
@@ -149,7 +158,9 @@ pub trait HasTimes {
 }
 
 fn decode_json<T: DeserializeOwned>(part: &str) -> Result<T, TokenError> {
-    let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| TokenError::Malformed)?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| TokenError::Malformed)?;
     serde_json::from_slice(&bytes).map_err(|_| TokenError::Malformed)
 }
 
@@ -166,8 +177,10 @@ pub enum KeysError {
 }
 
 fn generate(master: &MasterKey, rng: &dyn Random) -> Result<SigningKeyRow, CryptoError> {
-    let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| CryptoError::Key("RSA generation"))?;
-    let pkcs8 = AsDer::<Pkcs8V1Der>::as_der(&pair).map_err(|_| CryptoError::Key("PKCS#8 encoding"))?;
+    let pair =
+        KeyPair::generate(KeySize::Rsa2048).map_err(|_| CryptoError::Key("RSA generation"))?;
+    let pkcs8 =
+        AsDer::<Pkcs8V1Der>::as_der(&pair).map_err(|_| CryptoError::Key("PKCS#8 encoding"))?;
     let jwk = public_jwk(&pair, None)?;
     Ok(SigningKeyRow {
         kid: jwk["kid"].as_str().unwrap_or_default().to_owned(),
@@ -179,7 +192,8 @@ fn generate(master: &MasterKey, rng: &dyn Random) -> Result<SigningKeyRow, Crypt
 
 fn load(master: &MasterKey, row: &SigningKeyRow) -> Result<SigningKey, CryptoError> {
     let pkcs8 = master.open(&row.private_key_enc)?;
-    let pair = KeyPair::from_pkcs8(&pkcs8).map_err(|_| CryptoError::Key("stored key does not parse"))?;
+    let pair =
+        KeyPair::from_pkcs8(&pkcs8).map_err(|_| CryptoError::Key("stored key does not parse"))?;
     Ok(SigningKey {
         kid: row.kid.clone(),
         public_der: pair.public_key().as_ref().to_vec(),

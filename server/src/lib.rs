@@ -68,7 +68,10 @@ pub struct Services {
 impl Services {
     /// The wall clock and the OS CSPRNG.
     pub fn real() -> Self {
-        Self { clock: Arc::new(SystemClock), rng: Arc::new(OsRandom::default()) }
+        Self {
+            clock: Arc::new(SystemClock),
+            rng: Arc::new(OsRandom::default()),
+        }
     }
 }
 
@@ -107,11 +110,13 @@ pub async fn start(config: Config, services: Services) -> Result<AppState, Start
     }
     let store = Store::connect(&config.database_url()).await?;
     let master = MasterKey::from_base64(&master_key(&config, &*services.rng)?)?;
-    let keys = keys::Keys::load_or_create(&store, &master, &*services.rng, services.clock.now()).await?;
+    let keys =
+        keys::Keys::load_or_create(&store, &master, &*services.rng, services.clock.now()).await?;
     let mailer = Mailer::new(config.smtp.as_ref(), config.demo.then(DevMailbox::default))?;
     if !mailer.can_deliver() {
         return Err(config::ConfigError::Invalid(
-            "no way to send email: configure [smtp] (or run with --demo for the dev mailbox)".into(),
+            "no way to send email: configure [smtp] (or run with --demo for the dev mailbox)"
+                .into(),
         )
         .into());
     }
@@ -128,7 +133,11 @@ pub async fn start(config: Config, services: Services) -> Result<AppState, Start
         otp: OtpPolicy::default(),
         tokens: config.tokens.clone(),
     };
-    let state = AppState { auth, config: Arc::new(config), public_origin };
+    let state = AppState {
+        auth,
+        config: Arc::new(config),
+        public_origin,
+    };
     if state.config.demo {
         seed_demo_client(&state).await?;
     }
@@ -165,7 +174,8 @@ fn master_key(config: &Config, rng: &dyn Random) -> Result<SecretString, StartEr
         Ok(text) => Ok(SecretString::new(text.trim())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = MasterKey::generate_base64(rng)?;
-            std::fs::write(&path, key.expose()).map_err(|e| StartError::Io(path.display().to_string(), e))?;
+            std::fs::write(&path, key.expose())
+                .map_err(|e| StartError::Io(path.display().to_string(), e))?;
             tracing::warn!(path = %path.display(), "demo mode: generated a master key; production needs SSOJET_MASTER_KEY");
             Ok(key)
         }
@@ -176,7 +186,10 @@ fn master_key(config: &Config, rng: &dyn Random) -> Result<SecretString, StartEr
 /// Origins a local demo is opened from: the public origin plus its localhost twin.
 fn demo_origins(public_origin: &str) -> Vec<String> {
     let mut origins = vec![public_origin.to_owned()];
-    for (a, b) in [("://127.0.0.1", "://localhost"), ("://localhost", "://127.0.0.1")] {
+    for (a, b) in [
+        ("://127.0.0.1", "://localhost"),
+        ("://localhost", "://127.0.0.1"),
+    ] {
         if public_origin.contains(a) {
             origins.push(public_origin.replacen(a, b, 1));
         }
@@ -191,7 +204,10 @@ async fn seed_demo_client(state: &AppState) -> Result<(), StartError> {
         name: "Demo app".to_owned(),
         secret_hash: None,
         allowed_origins: demo_origins(&state.public_origin),
-        redirect_uris: demo_origins(&state.public_origin).into_iter().map(|o| format!("{o}/")).collect(),
+        redirect_uris: demo_origins(&state.public_origin)
+            .into_iter()
+            .map(|o| format!("{o}/"))
+            .collect(),
         audience: None,
     };
     if store.client(DEMO_CLIENT_ID).await?.is_some() {
@@ -222,14 +238,19 @@ pub async fn create_client(
 ) -> Result<CreatedClient, StartError> {
     let rng = &*services.rng;
     let secret = if confidential {
-        Some(SecretString::new(format!("sk_{}", crypto::random_token(rng, 32)?)))
+        Some(SecretString::new(format!(
+            "sk_{}",
+            crypto::random_token(rng, 32)?
+        )))
     } else {
         None
     };
     let client = Client {
         id: crypto::random_id(rng, "cli")?,
         name: name.to_owned(),
-        secret_hash: secret.as_ref().map(|s| crypto::sha256_hex(s.expose().as_bytes())),
+        secret_hash: secret
+            .as_ref()
+            .map(|s| crypto::sha256_hex(s.expose().as_bytes())),
         allowed_origins,
         redirect_uris,
         audience: None,
@@ -245,10 +266,16 @@ mod tests {
     #[test]
     fn origins() {
         assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
-        assert_eq!(origin_of("https://auth.example.com/base/"), "https://auth.example.com");
+        assert_eq!(
+            origin_of("https://auth.example.com/base/"),
+            "https://auth.example.com"
+        );
         assert_eq!(
             demo_origins("http://127.0.0.1:8080"),
-            vec!["http://127.0.0.1:8080".to_owned(), "http://localhost:8080".to_owned()]
+            vec![
+                "http://127.0.0.1:8080".to_owned(),
+                "http://localhost:8080".to_owned()
+            ]
         );
     }
 }

@@ -58,7 +58,10 @@ impl std::fmt::Debug for Mailer {
 
 impl Mailer {
     /// Builds the mailer. `dev_mailbox` is set in demo mode only.
-    pub fn new(smtp: Option<&SmtpConfig>, dev_mailbox: Option<DevMailbox>) -> Result<Self, MailError> {
+    pub fn new(
+        smtp: Option<&SmtpConfig>,
+        dev_mailbox: Option<DevMailbox>,
+    ) -> Result<Self, MailError> {
         let smtp = smtp.map(Smtp::new).transpose()?;
         Ok(Self { smtp, dev_mailbox })
     }
@@ -92,14 +95,19 @@ impl Smtp {
             .parse()
             .map_err(|e| MailError::Build(format!("smtp.from: {e}")))?;
         let mut builder = match cfg.security {
-            SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&cfg.host)?,
+            SmtpSecurity::Starttls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&cfg.host)?
+            }
             SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&cfg.host)?,
-            SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host),
+            SmtpSecurity::None => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host)
+            }
         }
         .port(cfg.port)
         .timeout(Some(std::time::Duration::from_secs(15)));
         if let (Some(user), Some(password)) = (&cfg.username, &cfg.password) {
-            builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_owned()));
+            builder =
+                builder.credentials(Credentials::new(user.clone(), password.expose().to_owned()));
         }
         Ok(Self {
             transport: builder.build(),
@@ -116,7 +124,10 @@ impl Smtp {
             .from(self.from.clone())
             .to(to)
             .subject(&email.subject)
-            .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))
             .map_err(|e| MailError::Build(e.to_string()))?;
         self.transport.send(message).await?;
         Ok(())
@@ -200,14 +211,23 @@ mod tests {
 
     #[test]
     fn escapes_html() {
-        assert_eq!(escape_html("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
+        assert_eq!(
+            escape_html("<a href='x'>&\"</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
+        );
     }
 
     #[test]
     fn dev_mailbox_keeps_newest_first() {
         let mailbox = DevMailbox::default();
-        mailbox.push(&code_email("a@example.com", "Demo", "111111", 5), "t1".into());
-        mailbox.push(&code_email("b@example.com", "Demo <b>", "222222", 5), "t2".into());
+        mailbox.push(
+            &code_email("a@example.com", "Demo", "111111", 5),
+            "t1".into(),
+        );
+        mailbox.push(
+            &code_email("b@example.com", "Demo <b>", "222222", 5),
+            "t2".into(),
+        );
         let messages = mailbox.messages();
         assert_eq!(messages[0].to, "b@example.com");
         assert!(messages[0].html.contains("Demo &lt;b&gt;"));

@@ -104,10 +104,23 @@ async fn main() -> anyhow::Result<()> {
             let key = server::crypto::MasterKey::generate_base64(&*services.rng)?;
             write_stdout(&format!("{}\n", key.expose()))
         }
-        Command::Client(ClientCommand::Create { name, origins, redirect_uris, confidential }) => {
+        Command::Client(ClientCommand::Create {
+            name,
+            origins,
+            redirect_uris,
+            confidential,
+        }) => {
             std::fs::create_dir_all(&config.data_dir).ok();
             let store = server::store::Store::connect(&config.database_url()).await?;
-            let created = create_client(&store, &services, &name, origins, redirect_uris, confidential).await?;
+            let created = create_client(
+                &store,
+                &services,
+                &name,
+                origins,
+                redirect_uris,
+                confidential,
+            )
+            .await?;
             let mut out = format!("client_id: {}\n", created.client.id);
             if let Some(secret) = created.secret {
                 out.push_str(&format!(
@@ -122,7 +135,9 @@ async fn main() -> anyhow::Result<()> {
 
 fn write_stdout(text: &str) -> anyhow::Result<()> {
     use std::io::Write as _;
-    std::io::stdout().write_all(text.as_bytes()).context("writing to stdout")
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .context("writing to stdout")
 }
 
 async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
@@ -137,10 +152,13 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
     } else {
         tracing::info!("listening on {url}");
     }
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

@@ -230,22 +230,25 @@ impl Store {
         .execute(&self.pool)
         .await?;
         let _ = inserted;
-        let user = sqlx::query("SELECT id, email, email_verified, created_at FROM users WHERE email = ?")
-            .bind(email)
-            .fetch_one(&self.pool)
-            .await
-            .map(|r| user_row(&r))?;
+        let user =
+            sqlx::query("SELECT id, email, email_verified, created_at FROM users WHERE email = ?")
+                .bind(email)
+                .fetch_one(&self.pool)
+                .await
+                .map(|r| user_row(&r))?;
         let created = user.id == new_id;
         Ok((user, created))
     }
 
     /// Finds a user by id.
     pub async fn user(&self, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
-        Ok(sqlx::query("SELECT id, email, email_verified, created_at FROM users WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| user_row(&r)))
+        Ok(
+            sqlx::query("SELECT id, email, email_verified, created_at FROM users WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| user_row(&r)),
+        )
     }
 
     // ---- one-time codes
@@ -336,18 +339,25 @@ impl Store {
 
     /// Marks a request used; false if it already was.
     pub async fn consume_otp(&self, state: &str, now: UnixTime) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("UPDATE otp_requests SET consumed_at = ? WHERE state = ? AND consumed_at IS NULL")
-            .bind(now)
-            .bind(state)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE otp_requests SET consumed_at = ? WHERE state = ? AND consumed_at IS NULL",
+        )
+        .bind(now)
+        .bind(state)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
     // ---- authorization codes
 
     /// Stores an authorization code (by hash).
-    pub async fn insert_auth_code(&self, hash: &[u8], c: &AuthCode, now: UnixTime) -> Result<(), sqlx::Error> {
+    pub async fn insert_auth_code(
+        &self,
+        hash: &[u8],
+        c: &AuthCode,
+        now: UnixTime,
+    ) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO auth_codes (code_hash, client_id, user_id, code_challenge, amr, expires_at, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -382,7 +392,12 @@ impl Store {
     }
 
     /// Marks a code used by `session_id`; false if it already was.
-    pub async fn use_auth_code(&self, hash: &[u8], session_id: &str, now: UnixTime) -> Result<bool, sqlx::Error> {
+    pub async fn use_auth_code(
+        &self,
+        hash: &[u8],
+        session_id: &str,
+        now: UnixTime,
+    ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query(
             "UPDATE auth_codes SET used_at = ?, session_id = ? WHERE code_hash = ? AND used_at IS NULL",
         )
@@ -468,24 +483,28 @@ impl Store {
 
     /// Finds a refresh token by hash.
     pub async fn refresh(&self, hash: &[u8]) -> Result<Option<RefreshRow>, sqlx::Error> {
-        Ok(sqlx::query("SELECT session_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = ?")
-            .bind(hash)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| RefreshRow {
-                session_id: r.get("session_id"),
-                expires_at: r.get("expires_at"),
-                used_at: r.get("used_at"),
-            }))
+        Ok(sqlx::query(
+            "SELECT session_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = ?",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| RefreshRow {
+            session_id: r.get("session_id"),
+            expires_at: r.get("expires_at"),
+            used_at: r.get("used_at"),
+        }))
     }
 
     /// Marks a refresh token rotated; false if it already was.
     pub async fn use_refresh(&self, hash: &[u8], now: UnixTime) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL")
-            .bind(now)
-            .bind(hash)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(hash)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -510,7 +529,11 @@ impl Store {
     }
 
     /// Stores a signing key.
-    pub async fn insert_signing_key(&self, k: &SigningKeyRow, now: UnixTime) -> Result<(), sqlx::Error> {
+    pub async fn insert_signing_key(
+        &self,
+        k: &SigningKeyRow,
+        now: UnixTime,
+    ) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO signing_keys (kid, alg, private_key_enc, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)",
         )
@@ -541,10 +564,11 @@ impl Store {
             .bind(since)
             .execute(&self.pool)
             .await?;
-        let row = sqlx::query("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM rate_events WHERE key = ?")
-            .bind(key)
-            .fetch_one(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM rate_events WHERE key = ?")
+                .bind(key)
+                .fetch_one(&self.pool)
+                .await?;
         let n: i64 = row.get("n");
         if n >= limit {
             let oldest: Option<i64> = row.get("oldest");
@@ -575,13 +599,15 @@ impl Store {
 
     /// The kinds of the audit events of a user, oldest first (for tests and the login logs API).
     pub async fn audit_kinds(&self, user_id: &str) -> Result<Vec<String>, sqlx::Error> {
-        Ok(sqlx::query("SELECT kind FROM audit_events WHERE user_id = ? ORDER BY id")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(|r| r.get("kind"))
-            .collect())
+        Ok(
+            sqlx::query("SELECT kind FROM audit_events WHERE user_id = ? ORDER BY id")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|r| r.get("kind"))
+                .collect(),
+        )
     }
 }
 

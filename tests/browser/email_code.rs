@@ -1,8 +1,8 @@
 use std::time::Duration;
 
+use e2e::eventually;
 use e2e::smtp::{SmtpSink, find_six_digit_code};
 use e2e::webdriver::ChromeDriver;
-use e2e::eventually;
 
 use crate::{screenshot_path, start_server};
 
@@ -18,7 +18,9 @@ async fn email_code_sign_in_from_widget_to_verified_token() -> anyhow::Result<()
     browser.screenshot(&screenshot_path("1-email-step")).await?;
     let email = "ada@example.com";
     browser.type_into(&email_input, email).await?;
-    browser.click(&browser.find("[data-testid=email-submit]").await?).await?;
+    browser
+        .click(&browser.find("[data-testid=email-submit]").await?)
+        .await?;
 
     // The code arrives over real SMTP.
     let message = eventually("the code email", Duration::from_secs(20), || async {
@@ -28,7 +30,10 @@ async fn email_code_sign_in_from_widget_to_verified_token() -> anyhow::Result<()
     let code = find_six_digit_code(&message.data).expect("a six-digit code in the email");
 
     let code_input = browser.find("[data-testid=code-input]").await?;
-    assert_eq!(browser.attribute(&code_input, "autocomplete").await?, "one-time-code");
+    assert_eq!(
+        browser.attribute(&code_input, "autocomplete").await?,
+        "one-time-code"
+    );
     browser.screenshot(&screenshot_path("2-code-step")).await?;
     browser.type_into(&code_input, &code).await?;
     // The widget may submit by itself once six digits are in; click if the button is still there.
@@ -37,19 +42,35 @@ async fn email_code_sign_in_from_widget_to_verified_token() -> anyhow::Result<()
     }
 
     // The page receives `ssojet:login` with the token.
-    let detail = eventually("the ssojet:login event", Duration::from_secs(20), || async {
-        let value = browser.execute("return window.__ssojetLogin || null;").await?;
-        Ok((!value.is_null()).then_some(value))
-    })
+    let detail = eventually(
+        "the ssojet:login event",
+        Duration::from_secs(20),
+        || async {
+            let value = browser
+                .execute("return window.__ssojetLogin || null;")
+                .await?;
+            Ok((!value.is_null()).then_some(value))
+        },
+    )
     .await?;
     browser.find("[data-testid=success]").await?;
     browser.screenshot(&screenshot_path("3-signed-in")).await?;
     assert_eq!(detail["user"]["email"], email);
-    assert!(detail["expires_at"].as_str().is_some_and(|s| s.contains('T')), "{detail}");
-    let token = detail["access_token"].as_str().expect("access_token").to_owned();
+    assert!(
+        detail["expires_at"]
+            .as_str()
+            .is_some_and(|s| s.contains('T')),
+        "{detail}"
+    );
+    let token = detail["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned();
 
     // No token may be stored by the widget.
-    let stored = browser.execute("return localStorage.length + sessionStorage.length;").await?;
+    let stored = browser
+        .execute("return localStorage.length + sessionStorage.length;")
+        .await?;
     assert_eq!(stored, 0);
 
     // The verifier crate accepts the token against the server's JWKS.

@@ -59,15 +59,25 @@ pub async fn start_server(smtp: &SmtpSink) -> anyhow::Result<RunningServer> {
         }),
         ..Config::default()
     };
-    let state = server::start(config, server::Services::real()).await.context("starting the server")?;
+    let state = server::start(config, server::Services::real())
+        .await
+        .context("starting the server")?;
     let app = server::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    Ok(RunningServer { url: format!("http://{addr}"), task, _data: data })
+    Ok(RunningServer {
+        url: format!("http://{addr}"),
+        task,
+        _data: data,
+    })
 }
 
 /// Where screenshots go, to look at after a run.
 pub fn screenshot_path(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/e2e-screenshots")).join(format!("{name}.png"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../target/e2e-screenshots"
+    ))
+    .join(format!("{name}.png"))
 }

@@ -33,5 +33,7 @@ where
 
 /// A free TCP port on 127.0.0.1 (for programs that cannot report the port they bound).
 pub fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }

@@ -42,16 +42,25 @@ impl SmtpSink {
             .next_line()
             .await?
             .context("the SMTP sink exited before listening (is aiosmtpd installed?)")?;
-        let port: u16 = first.trim().parse().context("the SMTP sink did not print its port")?;
+        let port: u16 = first
+            .trim()
+            .parse()
+            .context("the SMTP sink did not print its port")?;
         let messages = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&messages);
         tokio::spawn(async move {
             while let Ok(Some(line)) = lines.next_line().await {
-                let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+                let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) else {
+                    continue;
+                };
                 let received = Received {
                     to: json["to"]
                         .as_array()
-                        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|v| v.as_str().map(str::to_owned))
+                                .collect()
+                        })
                         .unwrap_or_default(),
                     data: json["data"].as_str().unwrap_or_default().to_owned(),
                 };
@@ -60,14 +69,23 @@ impl SmtpSink {
                 }
             }
         });
-        Ok(Self { port, messages, _child: child })
+        Ok(Self {
+            port,
+            messages,
+            _child: child,
+        })
     }
 
     /// The messages received for `to`, oldest first.
     pub fn messages_to(&self, to: &str) -> Vec<Received> {
         self.messages
             .lock()
-            .map(|m| m.iter().filter(|r| r.to.iter().any(|t| t == to)).cloned().collect())
+            .map(|m| {
+                m.iter()
+                    .filter(|r| r.to.iter().any(|t| t == to))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -79,7 +97,8 @@ pub fn find_six_digit_code(text: &str) -> Option<String> {
         let window = &bytes[i..i + 6];
         let alone = (i == 0 || !bytes[i - 1].is_ascii_digit())
             && bytes.get(i + 6).is_none_or(|b| !b.is_ascii_digit());
-        (alone && window.iter().all(u8::is_ascii_digit)).then(|| String::from_utf8_lossy(window).into_owned())
+        (alone && window.iter().all(u8::is_ascii_digit))
+            .then(|| String::from_utf8_lossy(window).into_owned())
     })
 }
 
@@ -89,8 +108,14 @@ mod tests {
 
     #[test]
     fn finds_a_lone_six_digit_code() {
-        assert_eq!(find_six_digit_code("Subject: 042917 is your code"), Some("042917".into()));
-        assert_eq!(find_six_digit_code("id 1234567 then 654321."), Some("654321".into()));
+        assert_eq!(
+            find_six_digit_code("Subject: 042917 is your code"),
+            Some("042917".into())
+        );
+        assert_eq!(
+            find_six_digit_code("id 1234567 then 654321."),
+            Some("654321".into())
+        );
         assert_eq!(find_six_digit_code("nothing here 12345"), None);
     }
 }

@@ -37,12 +37,34 @@ impl ChromeDriver {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| format!("starting {} (apt-get install chromium-driver)", binary.display()))?;
-        let driver = Self { url: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new(), _child: child };
-        eventually("ChromeDriver to be ready", Duration::from_secs(20), || async {
-            let status: Value = driver.http.get(format!("{}/status", driver.url)).send().await?.json().await?;
-            Ok(status["value"]["ready"].as_bool().unwrap_or(false).then_some(()))
-        })
+            .with_context(|| {
+                format!(
+                    "starting {} (apt-get install chromium-driver)",
+                    binary.display()
+                )
+            })?;
+        let driver = Self {
+            url: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+            _child: child,
+        };
+        eventually(
+            "ChromeDriver to be ready",
+            Duration::from_secs(20),
+            || async {
+                let status: Value = driver
+                    .http
+                    .get(format!("{}/status", driver.url))
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                Ok(status["value"]["ready"]
+                    .as_bool()
+                    .unwrap_or(false)
+                    .then_some(()))
+            },
+        )
         .await?;
         Ok(driver)
     }
@@ -67,7 +89,14 @@ impl ChromeDriver {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": chromium, "args": args}
         }}});
-        let reply: Value = self.http.post(format!("{}/session", self.url)).json(&caps).send().await?.json().await?;
+        let reply: Value = self
+            .http
+            .post(format!("{}/session", self.url))
+            .json(&caps)
+            .send()
+            .await?
+            .json()
+            .await?;
         let id = reply["value"]["sessionId"]
             .as_str()
             .with_context(|| format!("ChromeDriver refused a session: {reply}"))?;
@@ -92,7 +121,12 @@ pub struct Session {
 pub struct Element(String);
 
 impl Session {
-    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+    async fn command(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if let Some(body) = body {
             request = request.json(&body);
@@ -106,51 +140,78 @@ impl Session {
 
     /// Navigates to `url`.
     pub async fn goto(&self, url: &str) -> anyhow::Result<()> {
-        self.command(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await.map(drop)
+        self.command(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await
+            .map(drop)
     }
 
     /// Finds an element by CSS selector, waiting up to 15 s for it to appear.
     pub async fn find(&self, css: &str) -> anyhow::Result<Element> {
-        eventually(&format!("element {css}"), Duration::from_secs(15), || async {
-            let found = self
-                .command(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css})))
-                .await?;
-            Ok(found
-                .as_array()
-                .and_then(|a| a.first())
-                .and_then(|e| e[ELEMENT_KEY].as_str())
-                .map(|id| Element(id.to_owned())))
-        })
+        eventually(
+            &format!("element {css}"),
+            Duration::from_secs(15),
+            || async {
+                let found = self
+                    .command(
+                        reqwest::Method::POST,
+                        "/elements",
+                        Some(json!({"using": "css selector", "value": css})),
+                    )
+                    .await?;
+                Ok(found
+                    .as_array()
+                    .and_then(|a| a.first())
+                    .and_then(|e| e[ELEMENT_KEY].as_str())
+                    .map(|id| Element(id.to_owned())))
+            },
+        )
         .await
     }
 
     /// Types `text` into an element.
     pub async fn type_into(&self, element: &Element, text: &str) -> anyhow::Result<()> {
         let path = format!("/element/{}/value", element.0);
-        self.command(reqwest::Method::POST, &path, Some(json!({"text": text}))).await.map(drop)
+        self.command(reqwest::Method::POST, &path, Some(json!({"text": text})))
+            .await
+            .map(drop)
     }
 
     /// Clicks an element.
     pub async fn click(&self, element: &Element) -> anyhow::Result<()> {
         let path = format!("/element/{}/click", element.0);
-        self.command(reqwest::Method::POST, &path, Some(json!({}))).await.map(drop)
+        self.command(reqwest::Method::POST, &path, Some(json!({})))
+            .await
+            .map(drop)
     }
 
     /// Reads an element's attribute (or property).
     pub async fn attribute(&self, element: &Element, name: &str) -> anyhow::Result<Value> {
-        self.command(reqwest::Method::GET, &format!("/element/{}/attribute/{name}", element.0), None).await
+        self.command(
+            reqwest::Method::GET,
+            &format!("/element/{}/attribute/{name}", element.0),
+            None,
+        )
+        .await
     }
 
     /// Runs a script in the page and returns its result.
     pub async fn execute(&self, script: &str) -> anyhow::Result<Value> {
-        self.command(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []}))).await
+        self.command(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
     }
 
     /// Saves a PNG screenshot.
     pub async fn screenshot(&self, path: &std::path::Path) -> anyhow::Result<()> {
         use base64::Engine as _;
-        let data = self.command(reqwest::Method::GET, "/screenshot", None).await?;
-        let png = base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap_or_default())?;
+        let data = self
+            .command(reqwest::Method::GET, "/screenshot", None)
+            .await?;
+        let png =
+            base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap_or_default())?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }

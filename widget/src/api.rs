@@ -112,7 +112,11 @@ impl Api {
     }
 
     /// POST `magic-otp/send`: emails a code; returns the request's `state`.
-    pub async fn send_code(&self, email: &str, challenge: &str) -> Result<OtpSendResponse, ApiError> {
+    pub async fn send_code(
+        &self,
+        email: &str,
+        challenge: &str,
+    ) -> Result<OtpSendResponse, ApiError> {
         let body = OtpSendRequest {
             email: email.into(),
             code_challenge: challenge.into(),
@@ -177,7 +181,10 @@ async fn fetch_json<T: DeserializeOwned>(
         .await
         .map_err(|_| ApiError::Network)?;
     let text = match response.text() {
-        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()),
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|t| t.as_string()),
         Err(_) => None,
     };
     let Some(text) = text else {
@@ -257,7 +264,8 @@ mod tests {
 
     #[test]
     fn dead_requests_restart_the_flow() {
-        let dead = ApiError::from_response(410, r#"{"error":"too_many_attempts","message":""}"#, None);
+        let dead =
+            ApiError::from_response(410, r#"{"error":"too_many_attempts","message":""}"#, None);
         assert!(dead.restarts_flow());
         let wrong = ApiError::from_response(400, r#"{"error":"invalid_otp","message":""}"#, None);
         assert!(!wrong.restarts_flow());

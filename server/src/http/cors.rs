@@ -17,7 +17,9 @@ const MAX_AGE: &str = "600";
 
 /// Public documents any page may read (keys, discovery, OpenAPI).
 fn is_public_document(path: &str) -> bool {
-    path.starts_with("/.well-known/") || path.starts_with("/api/v1/.well-known/") || path == protocol::routes::OPENAPI
+    path.starts_with("/.well-known/")
+        || path.starts_with("/api/v1/.well-known/")
+        || path == protocol::routes::OPENAPI
 }
 
 /// The middleware.
@@ -27,12 +29,25 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
     };
     let preflight = request.method() == Method::OPTIONS;
     if is_public_document(request.uri().path()) {
-        let mut response = if preflight { StatusCode::NO_CONTENT.into_response() } else { next.run(request).await };
+        let mut response = if preflight {
+            StatusCode::NO_CONTENT.into_response()
+        } else {
+            next.run(request).await
+        };
         let headers = response.headers_mut();
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
         if preflight {
-            headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, OPTIONS"));
-            headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(MAX_AGE));
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, OPTIONS"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static(MAX_AGE),
+            );
         }
         return response;
     }
@@ -60,9 +75,18 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
     let mut response = if preflight {
         let mut r = StatusCode::NO_CONTENT.into_response();
         let h = r.headers_mut();
-        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(ALLOW_METHODS));
-        h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(ALLOW_HEADERS));
-        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(MAX_AGE));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static(ALLOW_METHODS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static(ALLOW_HEADERS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static(MAX_AGE),
+        );
         r
     } else {
         parts.extensions.insert(client);

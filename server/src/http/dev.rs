@@ -15,9 +15,10 @@ const DEMO_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'
 
 fn with_csp(body: impl IntoResponse) -> Response {
     let mut response = body.into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEMO_CSP));
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(DEMO_CSP),
+    );
     response
 }
 
@@ -29,23 +30,30 @@ pub async fn demo_page() -> Response {
 /// The demo page's script (shows the `ssojet:login` result).
 pub async fn demo_script() -> Response {
     let mut response = include_str!("../demo/demo.js").into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
     response
 }
 
 /// The demo page's styles.
 pub async fn demo_style() -> Response {
     let mut response = include_str!("../demo/demo.css").into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
     response
 }
 
 fn messages(state: &AppState) -> Vec<DevMessage> {
-    state.auth.mailer.dev_mailbox().map(|m| m.messages()).unwrap_or_default()
+    state
+        .auth
+        .mailer
+        .dev_mailbox()
+        .map(|m| m.messages())
+        .unwrap_or_default()
 }
 
 /// The dev mailbox as JSON, newest first.

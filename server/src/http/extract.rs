@@ -29,7 +29,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 fn json_rejection(rejection: &JsonRejection) -> ApiError {
     let message = match rejection {
-        JsonRejection::MissingJsonContentType(_) => "Expected a JSON body with Content-Type: application/json".to_owned(),
+        JsonRejection::MissingJsonContentType(_) => {
+            "Expected a JSON body with Content-Type: application/json".to_owned()
+        }
         JsonRejection::JsonSyntaxError(_) => "The body is not valid JSON".to_owned(),
         JsonRejection::JsonDataError(e) => format!("The JSON body does not fit: {}", e.body_text()),
         other => other.body_text(),
@@ -47,9 +49,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Self(value)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
-                Err(ApiError::invalid_request(format!("Bad query parameters: {}", e.body_text())))
-            }
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(
+                ApiError::invalid_request(format!("Bad query parameters: {}", e.body_text())),
+            ),
             Err(other) => Err(ApiError::invalid_request(other.body_text())),
         }
     }
@@ -75,11 +77,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 /// `client_id` from the query string, if any.
 pub fn query_client_id(uri: &axum::http::Uri) -> Option<String> {
     let query = uri.query()?;
-    form_pairs(query).find(|(k, _)| k == "client_id").map(|(_, v)| v)
+    form_pairs(query)
+        .find(|(k, _)| k == "client_id")
+        .map(|(_, v)| v)
 }
 
 fn form_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default().into_iter()
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .unwrap_or_default()
+        .into_iter()
 }
 
 /// Loads a client by id, using the copy the CORS layer already loaded when there is one.
@@ -102,8 +108,12 @@ pub struct PublicClient(pub Client);
 impl FromRequestParts<AppState> for PublicClient {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let id = query_client_id(&parts.uri).ok_or_else(|| ApiError::invalid_request("client_id is required"))?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let id = query_client_id(&parts.uri)
+            .ok_or_else(|| ApiError::invalid_request("client_id is required"))?;
         Ok(Self(load_client(parts, state, &id).await?))
     }
 }
@@ -121,27 +131,46 @@ pub struct TokenClient {
 impl FromRequestParts<AppState> for TokenClient {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         if let (Some(id), Some(secret)) = (header("x-client-id"), header("x-client-secret")) {
             let client = load_client(parts, state, &id).await?;
-            let stored = client
-                .secret_hash
-                .as_deref()
-                .ok_or_else(|| ApiError::invalid_client("This client has no secret; it is public"))?;
-            if !crypto::constant_time_eq(crypto::sha256_hex(secret.as_bytes()).as_bytes(), stored.as_bytes()) {
+            let stored = client.secret_hash.as_deref().ok_or_else(|| {
+                ApiError::invalid_client("This client has no secret; it is public")
+            })?;
+            if !crypto::constant_time_eq(
+                crypto::sha256_hex(secret.as_bytes()).as_bytes(),
+                stored.as_bytes(),
+            ) {
                 return Err(ApiError::invalid_client("Wrong client secret"));
             }
-            return Ok(Self { client, confidential: true });
+            return Ok(Self {
+                client,
+                confidential: true,
+            });
         }
         let id = query_client_id(&parts.uri)
             .or_else(|| header("x-client-id"))
             .ok_or_else(|| ApiError::invalid_request("client_id is required"))?;
         let client = load_client(parts, state, &id).await?;
         if client.secret_hash.is_some() {
-            return Err(ApiError::invalid_client("This client must authenticate with x-client-secret"));
+            return Err(ApiError::invalid_client(
+                "This client must authenticate with x-client-secret",
+            ));
         }
-        Ok(Self { client, confidential: false })
+        Ok(Self {
+            client,
+            confidential: false,
+        })
     }
 }
 
@@ -163,7 +192,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
             .or_else(|| value.strip_prefix("bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::invalid_token("The Authorization header must be `Bearer <token>`"))?;
+            .ok_or_else(|| {
+                ApiError::invalid_token("The Authorization header must be `Bearer <token>`")
+            })?;
         Ok(Self(token.to_owned()))
     }
 }

@@ -39,7 +39,12 @@ impl utoipa::Modify for BearerScheme {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
@@ -58,7 +63,10 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(wellknown::openid_configuration))
         .split_for_parts();
     let openapi = Json(openapi);
-    let mut app = api.route(routes::OPENAPI, get(move || std::future::ready(openapi.clone())));
+    let mut app = api.route(
+        routes::OPENAPI,
+        get(move || std::future::ready(openapi.clone())),
+    );
 
     if state.config.demo {
         app = app
@@ -69,12 +77,12 @@ pub fn router(state: AppState) -> Router {
             .route(routes::DEV_MAILBOX_JSON, get(dev::mailbox_json));
     }
     if let Some(dir) = &state.config.widget_dir {
-        let widget = Router::new()
-            .fallback_service(ServeDir::new(dir))
-            .layer(SetResponseHeaderLayer::overriding(
+        let widget = Router::new().fallback_service(ServeDir::new(dir)).layer(
+            SetResponseHeaderLayer::overriding(
                 header::CACHE_CONTROL,
                 header::HeaderValue::from_static("no-cache"),
-            ));
+            ),
+        );
         app = app.nest_service("/widget", widget);
     }
     app.fallback(not_found)
@@ -89,7 +97,11 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> impl IntoResponse {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, "Method not allowed on this route")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        "Method not allowed on this route",
+    )
 }
 
 impl From<AuthError> for ApiError {
@@ -97,23 +109,34 @@ impl From<AuthError> for ApiError {
         use AuthError as E;
         match e {
             E::InvalidRequest(m) => ApiError::invalid_request(m),
-            E::InvalidEmail => ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidEmail, "That email address is not valid"),
+            E::InvalidEmail => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidEmail,
+                "That email address is not valid",
+            ),
             E::InvalidOtp { remaining } => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::InvalidOtp,
                 match remaining {
-                    0 => "That code is not right, and no tries are left. Request a new code.".to_owned(),
+                    0 => "That code is not right, and no tries are left. Request a new code."
+                        .to_owned(),
                     1 => "That code is not right. 1 try left.".to_owned(),
                     n => format!("That code is not right. {n} tries left."),
                 },
             ),
-            E::OtpExpired => ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::OtpExpired, "The code has expired. Request a new one."),
+            E::OtpExpired => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::OtpExpired,
+                "The code has expired. Request a new one.",
+            ),
             E::TooManyAttempts => ApiError::new(
                 StatusCode::GONE,
                 ErrorCode::TooManyAttempts,
                 "Too many wrong codes. Start again to get a new code.",
             ),
-            E::RateLimited(wait) => ApiError::rate_limited(wait, format!("Too many requests. Try again in {wait} s.")),
+            E::RateLimited(wait) => {
+                ApiError::rate_limited(wait, format!("Too many requests. Try again in {wait} s."))
+            }
             E::InvalidClient(m) => ApiError::invalid_client(m),
             E::InvalidGrant(m) => ApiError::invalid_grant(m),
             E::RefreshTokenReused => ApiError::new(
@@ -124,7 +147,11 @@ impl From<AuthError> for ApiError {
             E::InvalidToken(m) => ApiError::invalid_token(m),
             E::Delivery(e) => {
                 tracing::error!(error = %e, "could not deliver a message");
-                ApiError::new(StatusCode::BAD_GATEWAY, ErrorCode::ServerError, "We could not send the message. Please try again.")
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    ErrorCode::DeliveryFailed,
+                    "We could not send the message. Please try again.",
+                )
             }
             E::Db(e) => ApiError::internal(&e),
             E::Crypto(e) => ApiError::internal(&e),

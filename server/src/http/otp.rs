@@ -2,7 +2,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use protocol::{ClientQuery, ErrorBody, OtpResendRequest, OtpSendRequest, OtpSendResponse, OtpVerifyRequest, OtpVerifyResponse};
+use protocol::{
+    ClientQuery, ErrorBody, OtpResendRequest, OtpSendRequest, OtpSendResponse, OtpVerifyRequest,
+    OtpVerifyResponse,
+};
 
 use super::extract::{ApiJson, ClientIp, PublicClient};
 use crate::AppState;
@@ -20,8 +23,14 @@ pub async fn send(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<OtpSendRequest>,
 ) -> ApiResult<Json<OtpSendResponse>> {
-    let started = state.auth.start_email_otp(&client, &body.email, &body.code_challenge, &ip).await?;
-    Ok(Json(OtpSendResponse { state: started.state, expires_at: rfc3339(started.expires_at) }))
+    let started = state
+        .auth
+        .start_email_otp(&client, &body.email, &body.code_challenge, &ip)
+        .await?;
+    Ok(Json(OtpSendResponse {
+        state: started.state,
+        expires_at: rfc3339(started.expires_at),
+    }))
 }
 
 /// Email a new code for the same request (at least 30 s after the last; never resets tries).
@@ -36,7 +45,10 @@ pub async fn resend(
     ApiJson(body): ApiJson<OtpResendRequest>,
 ) -> ApiResult<Json<OtpSendResponse>> {
     let started = state.auth.resend_otp(&client, &body.state, &ip).await?;
-    Ok(Json(OtpSendResponse { state: started.state, expires_at: rfc3339(started.expires_at) }))
+    Ok(Json(OtpSendResponse {
+        state: started.state,
+        expires_at: rfc3339(started.expires_at),
+    }))
 }
 
 /// Check a code; success returns a single-use authorization code (60 s) bound to the PKCE challenge.
@@ -50,6 +62,13 @@ pub async fn verify(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<OtpVerifyRequest>,
 ) -> ApiResult<Json<OtpVerifyResponse>> {
-    let code = state.auth.verify_otp(&client, &body.state, &body.otp, &ip).await?;
-    Ok(Json(OtpVerifyResponse { authenticated: true, code, state: body.state }))
+    let code = state
+        .auth
+        .verify_otp(&client, &body.state, &body.otp, &ip)
+        .await?;
+    Ok(Json(OtpVerifyResponse {
+        authenticated: true,
+        code,
+        state: body.state,
+    }))
 }

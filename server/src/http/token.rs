@@ -2,7 +2,9 @@
 
 use axum::Json;
 use axum::extract::State;
-use protocol::{AccessTokenQuery, AuthStatusResponse, ErrorBody, RefreshRequest, Session, TokenResponse, User};
+use protocol::{
+    AccessTokenQuery, AuthStatusResponse, ErrorBody, RefreshRequest, Session, TokenResponse, User,
+};
 
 use super::extract::{ApiJson, ApiQuery, Bearer, TokenClient, query_client_id};
 use crate::AppState;
@@ -31,7 +33,12 @@ pub async fn access_token(
 ) -> ApiResult<Json<TokenResponse>> {
     let issued = state
         .auth
-        .exchange_code(&client.client, client.confidential, &query.code, query.code_verifier.as_deref())
+        .exchange_code(
+            &client.client,
+            client.confidential,
+            &query.code,
+            query.code_verifier.as_deref(),
+        )
         .await?;
     Ok(token_response(issued))
 }
@@ -44,7 +51,12 @@ pub async fn refresh_post(
     client: TokenClient,
     ApiJson(body): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
-    Ok(token_response(state.auth.refresh(&client.client, &body.refresh_token).await?))
+    Ok(token_response(
+        state
+            .auth
+            .refresh(&client.client, &body.refresh_token)
+            .await?,
+    ))
 }
 
 /// Rotate a refresh token given in the query string (SSOJet compatibility; prefer POST).
@@ -55,7 +67,12 @@ pub async fn refresh_get(
     client: TokenClient,
     ApiQuery(query): ApiQuery<RefreshRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
-    Ok(token_response(state.auth.refresh(&client.client, &query.refresh_token).await?))
+    Ok(token_response(
+        state
+            .auth
+            .refresh(&client.client, &query.refresh_token)
+            .await?,
+    ))
 }
 
 /// The signed-in user and session of a Bearer access token.
@@ -69,7 +86,9 @@ pub async fn status(
 ) -> ApiResult<Json<AuthStatusResponse>> {
     let (claims, user, session) = state.auth.status(&token).await?;
     if query_client_id(&uri).is_some_and(|id| id != claims.client_id) {
-        return Err(ApiError::invalid_token("The token was issued to another client"));
+        return Err(ApiError::invalid_token(
+            "The token was issued to another client",
+        ));
     }
     Ok(Json(AuthStatusResponse {
         authenticated: true,
@@ -79,6 +98,9 @@ pub async fn status(
             email_verified: user.email_verified,
             created_at: rfc3339(user.created_at),
         },
-        session: Session { id: session.id, expires_at: rfc3339(session.expires_at) },
+        session: Session {
+            id: session.id,
+            expires_at: rfc3339(session.expires_at),
+        },
     }))
 }

@@ -21,7 +21,11 @@ async fn confidential_clients_exchange_with_their_secret() {
     let secret = created.secret.unwrap();
     assert_eq!(format!("{secret:?}"), "[redacted]");
     let stored = app.state.auth.store.client(&id).await.unwrap().unwrap();
-    assert_ne!(stored.secret_hash.as_deref(), Some(secret.expose()), "only a hash is stored");
+    assert_ne!(
+        stored.secret_hash.as_deref(),
+        Some(secret.expose()),
+        "only a hash is stored"
+    );
 
     // Run the code flow as that client (from its own origin).
     let verifier = "v".repeat(43);
@@ -43,19 +47,40 @@ async fn confidential_clients_exchange_with_their_secret() {
             Method::POST,
             &format!("/api/v1/auth/passwordless/email-otp/verify?client_id={id}"),
             &[("content-type", "application/json")],
-            Some(axum::body::Body::from(serde_json::json!({"state": state, "otp": otp}).to_string())),
+            Some(axum::body::Body::from(
+                serde_json::json!({"state": state, "otp": otp}).to_string(),
+            )),
         )
         .await;
     let code = verify.body["code"].as_str().unwrap();
 
     let uri = format!("/api/v1/sso/oauth/accesstoken?code={code}");
     let public = app.get(&format!("{uri}&client_id={id}"), &[]).await;
-    assert_eq!((public.status, public.error()), (StatusCode::UNAUTHORIZED, "invalid_client"));
-    let wrong = app.get(&uri, &[("x-client-id", &id), ("x-client-secret", "sk_wrong")]).await;
-    assert_eq!((wrong.status, wrong.error()), (StatusCode::UNAUTHORIZED, "invalid_client"));
-    let ok = app.get(&uri, &[("x-client-id", &id), ("x-client-secret", secret.expose())]).await;
+    assert_eq!(
+        (public.status, public.error()),
+        (StatusCode::UNAUTHORIZED, "invalid_client")
+    );
+    let wrong = app
+        .get(
+            &uri,
+            &[("x-client-id", &id), ("x-client-secret", "sk_wrong")],
+        )
+        .await;
+    assert_eq!(
+        (wrong.status, wrong.error()),
+        (StatusCode::UNAUTHORIZED, "invalid_client")
+    );
+    let ok = app
+        .get(
+            &uri,
+            &[("x-client-id", &id), ("x-client-secret", secret.expose())],
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
-    assert_eq!(crate::support::jwt_part(ok.body["access_token"].as_str().unwrap(), 1)["aud"], id.as_str());
+    assert_eq!(
+        crate::support::jwt_part(ok.body["access_token"].as_str().unwrap(), 1)["aud"],
+        id.as_str()
+    );
 }
 
 #[tokio::test]
@@ -63,18 +88,49 @@ async fn cors_preflight_answers_only_allowed_origins() {
     let app = TestApp::new().await;
     let uri = "/api/v1/auth/passwordless/magic-otp/send?client_id=demo";
     let allowed = app
-        .call(Method::OPTIONS, uri, &[("origin", ORIGIN), ("access-control-request-method", "POST")], None)
+        .call(
+            Method::OPTIONS,
+            uri,
+            &[
+                ("origin", ORIGIN),
+                ("access-control-request-method", "POST"),
+            ],
+            None,
+        )
         .await;
     assert_eq!(allowed.status, StatusCode::NO_CONTENT);
     assert_eq!(allowed.headers["access-control-allow-origin"], ORIGIN);
-    assert!(allowed.headers["access-control-allow-headers"].to_str().unwrap().contains("content-type"));
+    assert!(
+        allowed.headers["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("content-type")
+    );
     let refused = app
-        .call(Method::OPTIONS, uri, &[("origin", "http://auth.test.evil"), ("access-control-request-method", "POST")], None)
+        .call(
+            Method::OPTIONS,
+            uri,
+            &[
+                ("origin", "http://auth.test.evil"),
+                ("access-control-request-method", "POST"),
+            ],
+            None,
+        )
         .await;
-    assert_eq!((refused.status, refused.error()), (StatusCode::FORBIDDEN, "invalid_origin"));
+    assert_eq!(
+        (refused.status, refused.error()),
+        (StatusCode::FORBIDDEN, "invalid_origin")
+    );
     assert!(!refused.headers.contains_key("access-control-allow-origin"));
     // The localhost twin of the demo origin is allowed only when the public URL is local.
-    let twin = app.call(Method::OPTIONS, uri, &[("origin", "http://localhost")], None).await;
+    let twin = app
+        .call(
+            Method::OPTIONS,
+            uri,
+            &[("origin", "http://localhost")],
+            None,
+        )
+        .await;
     assert_eq!(twin.status, StatusCode::FORBIDDEN);
 }
 
@@ -82,9 +138,22 @@ async fn cors_preflight_answers_only_allowed_origins() {
 async fn unknown_routes_and_methods_get_json_errors() {
     let app = TestApp::new().await;
     let missing = app.get("/api/v1/nope", &[]).await;
-    assert_eq!((missing.status, missing.error()), (StatusCode::NOT_FOUND, "not_found"));
-    let method = app.call(Method::DELETE, "/api/v1/auth/passwordless/magic-otp/send", &[], None).await;
-    assert_eq!((method.status, method.error()), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"));
+    assert_eq!(
+        (missing.status, missing.error()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+    let method = app
+        .call(
+            Method::DELETE,
+            "/api/v1/auth/passwordless/magic-otp/send",
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(
+        (method.status, method.error()),
+        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+    );
 }
 
 #[tokio::test]
@@ -99,7 +168,12 @@ async fn dev_mailbox_lists_messages_in_demo_mode() {
     }
     let page = app.call(Method::GET, "/dev/mailbox", &[], None).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.headers["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+    assert!(
+        page.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
     let demo = app.call(Method::GET, "/", &[], None).await;
     assert_eq!(demo.status, StatusCode::OK);
 }
@@ -115,13 +189,24 @@ async fn production_mode_has_no_dev_routes_and_needs_a_master_key_and_smtp() {
         password: None,
         from: "Login <login@auth.test>".into(),
     };
-    let prod = Config { demo: false, smtp: Some(smtp), ..config(&dir) };
+    let prod = Config {
+        demo: false,
+        smtp: Some(smtp),
+        ..config(&dir)
+    };
     let app = TestApp::with_config(prod.clone(), dir).await;
     for path in ["/dev/mailbox", "/dev/mailbox.json", "/"] {
-        assert_eq!(app.get(path, &[]).await.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            app.get(path, &[]).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
     let clock = server::clock::ManualClock::new(0);
-    let no_key = Config { master_key: None, ..prod.clone() };
+    let no_key = Config {
+        master_key: None,
+        ..prod.clone()
+    };
     assert!(server::start(no_key, services(&clock)).await.is_err());
     let no_mail = Config { smtp: None, ..prod };
     assert!(server::start(no_mail, Services::real()).await.is_err());
@@ -139,9 +224,14 @@ async fn signing_key_survives_restart_and_needs_the_same_master_key() {
     assert_eq!(again.auth.keys.jwks()["keys"][0]["kid"], kid);
     assert_eq!(again.auth.keys.jwks()["keys"].as_array().unwrap().len(), 1);
     let other_key = Config {
-        master_key: Some(server::crypto::MasterKey::generate_base64(&server::crypto::OsRandom::default()).unwrap()),
+        master_key: Some(
+            server::crypto::MasterKey::generate_base64(&server::crypto::OsRandom::default())
+                .unwrap(),
+        ),
         ..cfg
     };
-    let err = server::start(other_key, services(&clock)).await.unwrap_err();
+    let err = server::start(other_key, services(&clock))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("decrypt"), "{err}");
 }

@@ -31,7 +31,10 @@ async fn send_emails_a_six_digit_code_and_returns_state() {
 async fn send_rejects_bad_input_with_stable_codes() {
     let app = TestApp::new().await;
     let bad_email = app.post(SEND, send_body("not-an-email")).await;
-    assert_eq!((bad_email.status, bad_email.error()), (StatusCode::BAD_REQUEST, "invalid_email"));
+    assert_eq!(
+        (bad_email.status, bad_email.error()),
+        (StatusCode::BAD_REQUEST, "invalid_email")
+    );
 
     let malformed = app
         .call(
@@ -41,7 +44,10 @@ async fn send_rejects_bad_input_with_stable_codes() {
             Some(Body::from("{\"email\": ")),
         )
         .await;
-    assert_eq!((malformed.status, malformed.error()), (StatusCode::BAD_REQUEST, "invalid_request"));
+    assert_eq!(
+        (malformed.status, malformed.error()),
+        (StatusCode::BAD_REQUEST, "invalid_request")
+    );
 
     let missing_field = app.post(SEND, json!({"email": "a@example.com"})).await;
     assert_eq!(missing_field.error(), "invalid_request");
@@ -56,41 +62,86 @@ async fn send_rejects_bad_input_with_stable_codes() {
         .await;
     assert_eq!(short_challenge.error(), "invalid_request");
 
-    let no_client = app.post("/api/v1/auth/passwordless/magic-otp/send", send_body("a@example.com")).await;
-    assert_eq!((no_client.status, no_client.error()), (StatusCode::BAD_REQUEST, "invalid_request"));
+    let no_client = app
+        .post(
+            "/api/v1/auth/passwordless/magic-otp/send",
+            send_body("a@example.com"),
+        )
+        .await;
+    assert_eq!(
+        (no_client.status, no_client.error()),
+        (StatusCode::BAD_REQUEST, "invalid_request")
+    );
 
     let unknown_client = app
-        .post("/api/v1/auth/passwordless/magic-otp/send?client_id=nope", send_body("a@example.com"))
+        .post(
+            "/api/v1/auth/passwordless/magic-otp/send?client_id=nope",
+            send_body("a@example.com"),
+        )
         .await;
-    assert_eq!((unknown_client.status, unknown_client.error()), (StatusCode::UNAUTHORIZED, "invalid_client"));
+    assert_eq!(
+        (unknown_client.status, unknown_client.error()),
+        (StatusCode::UNAUTHORIZED, "invalid_client")
+    );
 
     let wrong_origin = app
         .call(
             Method::POST,
             SEND,
-            &[("content-type", "application/json"), ("origin", "https://evil.test")],
+            &[
+                ("content-type", "application/json"),
+                ("origin", "https://evil.test"),
+            ],
             Some(Body::from(send_body("a@example.com").to_string())),
         )
         .await;
-    assert_eq!((wrong_origin.status, wrong_origin.error()), (StatusCode::FORBIDDEN, "invalid_origin"));
-    assert!(app.state.auth.mailer.dev_mailbox().unwrap().messages().is_empty(), "nothing may be sent");
+    assert_eq!(
+        (wrong_origin.status, wrong_origin.error()),
+        (StatusCode::FORBIDDEN, "invalid_origin")
+    );
+    assert!(
+        app.state
+            .auth
+            .mailer
+            .dev_mailbox()
+            .unwrap()
+            .messages()
+            .is_empty(),
+        "nothing may be sent"
+    );
 }
 
 #[tokio::test]
 async fn at_most_three_sends_a_minute_per_email() {
     let app = TestApp::new().await;
     for _ in 0..3 {
-        assert_eq!(app.post(SEND, send_body("a@example.com")).await.status, StatusCode::OK);
+        assert_eq!(
+            app.post(SEND, send_body("a@example.com")).await.status,
+            StatusCode::OK
+        );
     }
     let limited = app.post(SEND, send_body("a@example.com")).await;
-    assert_eq!((limited.status, limited.error()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
-    let retry: u64 = limited.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert_eq!(
+        (limited.status, limited.error()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
+    let retry: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry));
     assert_eq!(limited.body["retry_after"], retry);
     // Another address is not affected; the same one is again after the window.
-    assert_eq!(app.post(SEND, send_body("b@example.com")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.post(SEND, send_body("b@example.com")).await.status,
+        StatusCode::OK
+    );
     app.clock.advance(60);
-    assert_eq!(app.post(SEND, send_body("a@example.com")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.post(SEND, send_body("a@example.com")).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -115,10 +166,17 @@ async fn wrong_code_is_refused_and_the_sixth_try_is_dead_even_when_right() {
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for i in 0..5 {
         let reply = app.verify(&state, wrong).await;
-        assert_eq!((reply.status, reply.error()), (StatusCode::BAD_REQUEST, "invalid_otp"), "try {i}");
+        assert_eq!(
+            (reply.status, reply.error()),
+            (StatusCode::BAD_REQUEST, "invalid_otp"),
+            "try {i}"
+        );
     }
     let sixth = app.verify(&state, &code).await;
-    assert_eq!((sixth.status, sixth.error()), (StatusCode::GONE, "too_many_attempts"));
+    assert_eq!(
+        (sixth.status, sixth.error()),
+        (StatusCode::GONE, "too_many_attempts")
+    );
 }
 
 #[tokio::test]
@@ -139,7 +197,10 @@ async fn codes_expire_after_five_minutes() {
     let code = app.last_code("a@example.com");
     app.clock.advance(300);
     let reply = app.verify(&state, &code).await;
-    assert_eq!((reply.status, reply.error()), (StatusCode::BAD_REQUEST, "otp_expired"));
+    assert_eq!(
+        (reply.status, reply.error()),
+        (StatusCode::BAD_REQUEST, "otp_expired")
+    );
 }
 
 #[tokio::test]
@@ -148,7 +209,10 @@ async fn resend_waits_thirty_seconds_and_replaces_the_code() {
     let (state, _) = app.send_code("a@example.com").await;
     let first = app.last_code("a@example.com");
     let early = app.post(RESEND, json!({"state": state})).await;
-    assert_eq!((early.status, early.error()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
+    assert_eq!(
+        (early.status, early.error()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
     assert_eq!(early.headers["retry-after"], "30");
     app.clock.advance(30);
     let ok = app.post(RESEND, json!({"state": state})).await;
@@ -156,7 +220,11 @@ async fn resend_waits_thirty_seconds_and_replaces_the_code() {
     assert_eq!(ok.body["state"], state.as_str());
     let second = app.last_code("a@example.com");
     if first != second {
-        assert_eq!(app.verify(&state, &first).await.error(), "invalid_otp", "the old code is replaced");
+        assert_eq!(
+            app.verify(&state, &first).await.error(),
+            "invalid_otp",
+            "the old code is replaced"
+        );
     }
     assert_eq!(app.verify(&state, &second).await.status, StatusCode::OK);
 }
@@ -169,12 +237,21 @@ async fn resend_never_resets_the_try_counter() {
         app.verify(&state, "abcdef").await;
     }
     app.clock.advance(30);
-    assert_eq!(app.post(RESEND, json!({"state": state})).await.status, StatusCode::OK);
+    assert_eq!(
+        app.post(RESEND, json!({"state": state})).await.status,
+        StatusCode::OK
+    );
     assert_eq!(app.verify(&state, "abcdef").await.error(), "invalid_otp");
     let right = app.last_code("a@example.com");
-    assert_eq!(app.verify(&state, &right).await.error(), "too_many_attempts");
+    assert_eq!(
+        app.verify(&state, &right).await.error(),
+        "too_many_attempts"
+    );
     app.clock.advance(30);
-    assert_eq!(app.post(RESEND, json!({"state": state})).await.error(), "too_many_attempts");
+    assert_eq!(
+        app.post(RESEND, json!({"state": state})).await.error(),
+        "too_many_attempts"
+    );
 }
 
 #[tokio::test]
@@ -183,11 +260,70 @@ async fn first_sign_in_creates_a_verified_user_and_later_ones_reuse_it() {
     let first = app.sign_in("a@example.com").await;
     app.clock.advance(61);
     let second = app.sign_in("A@example.com").await;
-    let sub = |t: &serde_json::Value| crate::support::jwt_part(t["access_token"].as_str().unwrap(), 1)["sub"].clone();
+    let sub = |t: &serde_json::Value| {
+        crate::support::jwt_part(t["access_token"].as_str().unwrap(), 1)["sub"].clone()
+    };
     assert_eq!(sub(&first), sub(&second));
-    let user = app.state.auth.store.user(sub(&first).as_str().unwrap()).await.unwrap().unwrap();
+    let user = app
+        .state
+        .auth
+        .store
+        .user(sub(&first).as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(user.email_verified);
     let kinds = app.state.auth.store.audit_kinds(&user.id).await.unwrap();
     assert_eq!(kinds.iter().filter(|k| *k == "user.created").count(), 1);
     assert_eq!(kinds.iter().filter(|k| *k == "login.success").count(), 2);
+}
+
+#[tokio::test]
+async fn unreachable_smtp_server_is_a_clear_502() {
+    use server::config::{Config, SmtpConfig, SmtpSecurity};
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: closed_port,
+        security: SmtpSecurity::None,
+        username: None,
+        password: None,
+        from: "Login <login@auth.test>".into(),
+    };
+    let config = Config {
+        demo: false,
+        smtp: Some(smtp),
+        ..crate::support::config(&dir)
+    };
+    let app = TestApp::with_config(config, dir).await;
+    let services = crate::support::services(&app.clock);
+    let client = server::create_client(
+        &app.state.auth.store,
+        &services,
+        "App",
+        vec![ORIGIN.into()],
+        vec![],
+        false,
+    )
+    .await
+    .unwrap()
+    .client;
+    let reply = app
+        .post(
+            &format!(
+                "/api/v1/auth/passwordless/magic-otp/send?client_id={}",
+                client.id
+            ),
+            send_body("a@example.com"),
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.error()),
+        (StatusCode::BAD_GATEWAY, "delivery_failed")
+    );
 }

@@ -31,7 +31,10 @@ impl Reply {
 }
 
 pub fn services(clock: &ManualClock) -> Services {
-    Services { clock: std::sync::Arc::new(clock.clone()), rng: std::sync::Arc::new(OsRandom::default()) }
+    Services {
+        clock: std::sync::Arc::new(clock.clone()),
+        rng: std::sync::Arc::new(OsRandom::default()),
+    }
 }
 
 pub fn config(dir: &tempfile::TempDir) -> Config {
@@ -53,14 +56,24 @@ impl TestApp {
     pub async fn with_config(config: Config, dir: tempfile::TempDir) -> Self {
         let clock = ManualClock::new(T0);
         let state = server::start(config, services(&clock)).await.unwrap();
-        Self { state, clock, _dir: dir }
+        Self {
+            state,
+            clock,
+            _dir: dir,
+        }
     }
 
     pub fn router(&self) -> Router {
         server::app(self.state.clone())
     }
 
-    pub async fn call(&self, method: Method, uri: &str, headers: &[(&str, &str)], body: Option<Body>) -> Reply {
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<Body>,
+    ) -> Reply {
         let mut req = Request::builder().method(method).uri(uri);
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -71,7 +84,11 @@ impl TestApp {
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// A browser POST from the demo page's origin.
@@ -106,12 +123,20 @@ impl TestApp {
     pub fn last_code(&self, email: &str) -> String {
         let messages = self.state.auth.mailer.dev_mailbox().unwrap().messages();
         let message = messages.iter().find(|m| m.to == email).expect("no email");
-        message.subject.split_whitespace().next().unwrap().to_owned()
+        message
+            .subject
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
     }
 
     pub async fn verify(&self, state: &str, otp: &str) -> Reply {
-        self.post("/api/v1/auth/passwordless/email-otp/verify?client_id=demo", json!({"state": state, "otp": otp}))
-            .await
+        self.post(
+            "/api/v1/auth/passwordless/email-otp/verify?client_id=demo",
+            json!({"state": state, "otp": otp}),
+        )
+        .await
     }
 
     /// Signs in by email code and returns the token response.
@@ -128,7 +153,9 @@ impl TestApp {
     /// Runs the code flow up to the authorization code; returns (code, verifier).
     pub async fn auth_code(&self, email: &str) -> (String, String) {
         let (state, verifier) = self.send_code(email).await;
-        let reply = self.verify(&state, &self.last_code(&email.to_lowercase())).await;
+        let reply = self
+            .verify(&state, &self.last_code(&email.to_lowercase()))
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
         (reply.body["code"].as_str().unwrap().to_owned(), verifier)
     }
@@ -138,5 +165,10 @@ impl TestApp {
 pub fn jwt_part(token: &str, index: usize) -> Value {
     use base64::Engine as _;
     let part = token.split('.').nth(index).unwrap();
-    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .unwrap(),
+    )
+    .unwrap()
 }

@@ -5,7 +5,9 @@ use crate::support::{ORIGIN, TestApp};
 #[tokio::test]
 async fn jwks_is_published_at_both_paths_for_any_origin() {
     let app = TestApp::new().await;
-    let a = app.get("/.well-known/jwks.json", &[("origin", "https://any.test")]).await;
+    let a = app
+        .get("/.well-known/jwks.json", &[("origin", "https://any.test")])
+        .await;
     let b = app.get("/api/v1/.well-known/jwks.json", &[]).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body, b.body);
@@ -26,13 +28,19 @@ async fn discovery_names_the_issuer_and_keys() {
     let doc = app.get("/.well-known/openid-configuration", &[]).await.body;
     assert_eq!(doc["issuer"], ORIGIN);
     assert_eq!(doc["jwks_uri"], format!("{ORIGIN}/.well-known/jwks.json"));
-    assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    assert_eq!(
+        doc["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
 }
 
 #[tokio::test]
 async fn openapi_is_generated_from_the_routes() {
     let app = TestApp::new().await;
-    let doc = app.call(Method::GET, "/api/v1/openapi.json", &[], None).await.body;
+    let doc = app
+        .call(Method::GET, "/api/v1/openapi.json", &[], None)
+        .await
+        .body;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
         "/api/v1/auth/passwordless/magic-otp/send",
@@ -43,7 +51,10 @@ async fn openapi_is_generated_from_the_routes() {
         "/api/v1/auth/status",
         "/.well-known/jwks.json",
     ] {
-        assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
     }
     assert!(doc["paths"]["/api/v1/accesstoken/refresh"]["get"].is_object());
     assert!(doc["paths"]["/api/v1/accesstoken/refresh"]["post"].is_object());

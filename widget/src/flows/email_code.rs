@@ -254,7 +254,10 @@ pub fn looks_like_email(s: &str) -> bool {
 
 /// The digits of `s`, at most [`CODE_LEN`] of them.
 pub fn code_digits(s: &str) -> String {
-    s.chars().filter(char::is_ascii_digit).take(CODE_LEN).collect()
+    s.chars()
+        .filter(char::is_ascii_digit)
+        .take(CODE_LEN)
+        .collect()
 }
 
 /// Step one: the email address.
