@@ -84,6 +84,7 @@ impl ApiError {
 pub struct Api {
     base: String,
     client_id: String,
+    locale: Option<String>,
 }
 
 impl Api {
@@ -93,7 +94,15 @@ impl Api {
         Self {
             base: base.trim_end_matches('/').into(),
             client_id: client_id.into(),
+            locale: None,
         }
+    }
+
+    /// Asks the server to write its emails in `locale` (a BCP 47 tag such as `de`).
+    #[must_use]
+    pub fn with_locale(mut self, locale: &str) -> Self {
+        self.locale = Some(locale.into());
+        self
     }
 
     /// The client id.

@@ -37,7 +37,10 @@ pub const ERROR_EVENT: &str = "ssojet:error";
 #[wasm_bindgen]
 pub fn mount(element: HtmlElement, options: &JsValue) -> Result<(), JsValue> {
     let options = Options::from_js(options)?;
-    let api = Api::new(&options.api_base, &options.client_id);
+    let mut api = Api::new(&options.api_base, &options.client_id);
+    if let Some(tag) = &options.locale_tag {
+        api = api.with_locale(tag);
+    }
     let texts = options.locale.texts();
     let hooks = Hooks {
         element: element.clone(),
@@ -64,6 +67,7 @@ struct Options {
     client_id: String,
     api_base: String,
     locale: Locale,
+    locale_tag: Option<String>,
     on_login: Option<Function>,
     on_error: Option<Function>,
 }
@@ -86,13 +90,16 @@ impl Options {
                 .and_then(|window| window.location().origin().ok())
                 .unwrap_or_default(),
         };
-        let locale = non_empty(&get(options, "locale"))
-            .map(|tag| Locale::from_tag(&tag))
+        let locale_tag = non_empty(&get(options, "locale"));
+        let locale = locale_tag
+            .as_deref()
+            .map(Locale::from_tag)
             .unwrap_or_default();
         Ok(Self {
             client_id,
             api_base,
             locale,
+            locale_tag,
             on_login: function(options, "onLogin")?,
             on_error: function(options, "onError")?,
         })
