@@ -12,6 +12,10 @@ pub enum ErrorCode {
     InvalidRequest,
     /// The email address is not valid.
     InvalidEmail,
+    /// The phone number is not valid E.164 (`+` and 8 to 15 digits).
+    InvalidPhone,
+    /// The sign-in method is not enabled for this client (or not configured on the server).
+    MethodNotEnabled,
     /// Unknown client, or wrong client credentials.
     InvalidClient,
     /// The request's `Origin` is not one of the client's allowed origins.
@@ -50,6 +54,8 @@ impl ErrorCode {
         match self {
             Self::InvalidRequest => "invalid_request",
             Self::InvalidEmail => "invalid_email",
+            Self::InvalidPhone => "invalid_phone",
+            Self::MethodNotEnabled => "method_not_enabled",
             Self::InvalidClient => "invalid_client",
             Self::InvalidOrigin => "invalid_origin",
             Self::InvalidOtp => "invalid_otp",
@@ -97,6 +103,8 @@ mod tests {
         for code in [
             ErrorCode::InvalidRequest,
             ErrorCode::InvalidEmail,
+            ErrorCode::InvalidPhone,
+            ErrorCode::MethodNotEnabled,
             ErrorCode::InvalidClient,
             ErrorCode::InvalidOrigin,
             ErrorCode::InvalidOtp,

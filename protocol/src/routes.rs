@@ -26,3 +26,19 @@ pub const OPENAPI: &str = "/api/v1/openapi.json";
 pub const DEV_MAILBOX: &str = "/dev/mailbox";
 /// GET: the dev mailbox (demo mode only), as JSON, newest first.
 pub const DEV_MAILBOX_JSON: &str = "/dev/mailbox.json";
+/// POST: email a magic link.
+pub const MAGIC_LINK_SEND: &str = "/api/v1/auth/passwordless/magic-link/send";
+/// POST: email a new magic link for the same request.
+pub const MAGIC_LINK_RESEND: &str = "/api/v1/auth/passwordless/magic-link/resend";
+/// GET: the emailed URL (a confirm page); POST: confirm.
+pub const MAGIC_LINK_VERIFY: &str = "/api/v1/auth/passwordless/magic-link/verify";
+/// GET: the starting browser polls here with its PKCE verifier.
+pub const MAGIC_LINK_STATUS: &str = "/api/v1/auth/passwordless/magic-link/status";
+/// POST: text a six-digit code.
+pub const PHONE_OTP_SEND: &str = "/api/v1/auth/passwordless/phone-otp/send";
+/// POST: text a new code for the same request.
+pub const PHONE_OTP_RESEND: &str = "/api/v1/auth/passwordless/phone-otp/resend";
+/// POST: check a texted code.
+pub const PHONE_OTP_VERIFY: &str = "/api/v1/auth/passwordless/phone-otp/verify";
+/// GET: the widget's configuration for a client.
+pub const CLIENT_CONFIG: &str = "/api/v1/config";

@@ -26,6 +26,9 @@ pub struct OtpSendRequest {
     pub code_challenge: String,
     /// Always `S256`.
     pub code_challenge_method: CodeChallengeMethod,
+    /// Language of the email (BCP 47, e.g. `de`); English by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 /// Answer to a send or resend: the opaque handle of the sign-in request.
@@ -215,4 +218,112 @@ mod tests {
         let s = format!("{t:?}");
         assert!(!s.contains("secret"), "{s}");
     }
+}
+
+/// A sign-in method a client can offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SignInMethod {
+    /// A six-digit code by email.
+    EmailCode,
+    /// A magic link by email.
+    MagicLink,
+    /// A six-digit code by SMS.
+    SmsCode,
+    /// A method this client version does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// GET `config?client_id=`: what the widget shows for this client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClientConfig {
+    /// The client id.
+    pub client_id: String,
+    /// The application's name, shown in the widget and in messages.
+    pub name: String,
+    /// Enabled sign-in methods, in the order to show them.
+    pub methods: Vec<SignInMethod>,
+}
+
+/// POST `magic-link/send`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MagicLinkSendRequest {
+    /// Where to send the link.
+    pub email: String,
+    /// `BASE64URL(SHA-256(code_verifier))`.
+    pub code_challenge: String,
+    /// Always `S256`.
+    pub code_challenge_method: CodeChallengeMethod,
+    /// Where the starting browser lands after confirming; must be one of the client's
+    /// redirect URIs exactly. Defaults to the first one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+    /// Language of the email (BCP 47, e.g. `de`); English by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+/// GET `magic-link/status` query.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct MagicLinkStatusQuery {
+    /// The handle from the send.
+    pub state: String,
+    /// The PKCE verifier of the starting browser.
+    pub code_verifier: String,
+}
+
+impl core::fmt::Debug for MagicLinkStatusQuery {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MagicLinkStatusQuery")
+            .field("state", &self.state)
+            .field("code_verifier", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Where a magic-link sign-in stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MagicLinkStatus {
+    /// The link has not been confirmed yet: poll again.
+    Pending,
+    /// Confirmed: `code` holds the authorization code (given out once).
+    Verified,
+    /// The link expired (or was used up by wrong tries): start again.
+    Expired,
+}
+
+/// GET `magic-link/status` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MagicLinkStatusResponse {
+    /// The state of the request.
+    pub status: MagicLinkStatus,
+    /// The handle.
+    pub state: String,
+    /// The single-use authorization code, with `verified`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// POST `phone-otp/send`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PhoneOtpSendRequest {
+    /// The phone number in E.164 form, e.g. `+14155550123`.
+    pub phone: String,
+    /// `BASE64URL(SHA-256(code_verifier))`.
+    pub code_challenge: String,
+    /// Always `S256`.
+    pub code_challenge_method: CodeChallengeMethod,
+    /// Language of the message (BCP 47); English by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }

@@ -8,12 +8,13 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::clock::{Clock, UnixTime, rfc3339};
+use crate::clock::{Clock, UnixTime};
 use crate::config::TokenConfig;
 use crate::crypto::{self, MasterKey, Random};
 use crate::keys::{HasTimes, Keys, TokenError};
 use crate::mail::{self, Mailer};
-use crate::store::{AuditEvent, AuthCode, Client, OtpRequest, SessionRow, Store, UserRow};
+use crate::sms::{SmsError, SmsProvider};
+use crate::store::{AuditEvent, AuthCode, Client, SessionRow, Store, UserRow};
 
 /// Limits of the code flows (DESIGN.md, "Security defaults").
 #[derive(Debug, Clone)]
@@ -55,6 +56,9 @@ pub enum AuthError {
     /// The email address is not valid.
     #[error("that email address is not valid")]
     InvalidEmail,
+    /// The phone number is not valid E.164.
+    #[error("that phone number is not valid")]
+    InvalidPhone,
     /// The code is wrong; `remaining` tries are left.
     #[error("wrong code")]
     InvalidOtp {
@@ -85,6 +89,15 @@ pub enum AuthError {
     /// Mail could not be delivered.
     #[error("delivery failed: {0}")]
     Delivery(#[from] mail::MailError),
+    /// A text message could not be delivered.
+    #[error("SMS delivery failed: {0}")]
+    SmsDelivery(#[from] SmsError),
+    /// A message template does not render.
+    #[error("{0}")]
+    Template(#[from] crate::messages::TemplateError),
+    /// The method is switched off for this client, or not configured on this server.
+    #[error("{0}")]
+    MethodUnavailable(&'static str),
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
@@ -106,23 +119,16 @@ pub struct Auth {
     pub keys: Keys,
     /// Master key (code hashing).
     pub master: Arc<MasterKey>,
-    /// Outgoing mail.
+    /// Outgoing mail (and, in demo mode, the dev mailbox).
     pub mailer: Mailer,
+    /// Outgoing SMS, when configured.
+    pub sms: Option<SmsProvider>,
     /// Issuer (public base URL).
     pub issuer: String,
     /// Code limits.
     pub otp: OtpPolicy,
     /// Token lifetimes.
     pub tokens: TokenConfig,
-}
-
-/// A started code request.
-#[derive(Debug, Clone)]
-pub struct Started {
-    /// The handle.
-    pub state: String,
-    /// Code expiry.
-    pub expires_at: UnixTime,
 }
 
 /// Tokens issued.
@@ -212,7 +218,7 @@ pub fn normalize_email(input: &str) -> Result<String, AuthError> {
 }
 
 /// Checks a PKCE S256 challenge's shape (43 base64url characters).
-fn check_challenge(challenge: &str) -> Result<(), AuthError> {
+pub(crate) fn check_challenge(challenge: &str) -> Result<(), AuthError> {
     let ok = challenge.len() == 43
         && challenge
             .bytes()
@@ -227,11 +233,11 @@ fn check_challenge(challenge: &str) -> Result<(), AuthError> {
 }
 
 impl Auth {
-    fn now(&self) -> UnixTime {
+    pub(crate) fn now(&self) -> UnixTime {
         self.clock.now()
     }
 
-    async fn audit(
+    pub(crate) async fn audit(
         &self,
         kind: &str,
         user: Option<&str>,
@@ -251,7 +257,7 @@ impl Auth {
         }
     }
 
-    async fn limit(&self, key: &str, limit: i64, window: i64) -> Result<(), AuthError> {
+    pub(crate) async fn limit(&self, key: &str, limit: i64, window: i64) -> Result<(), AuthError> {
         match self
             .store
             .hit_rate_limit(key, limit, window, self.now())
@@ -262,204 +268,8 @@ impl Auth {
         }
     }
 
-    /// Starts an email code sign-in: checks limits, stores the hashed code, emails it.
-    pub async fn start_email_otp(
-        &self,
-        client: &Client,
-        email: &str,
-        code_challenge: &str,
-        ip: &str,
-    ) -> Result<Started, AuthError> {
-        let email = normalize_email(email)?;
-        check_challenge(code_challenge)?;
-        self.limit(
-            &format!("otp-send:ip:{ip}"),
-            self.otp.sends_per_ip_minute,
-            60,
-        )
-        .await?;
-        self.limit(
-            &format!("otp-send:email:{email}"),
-            self.otp.sends_per_minute,
-            60,
-        )
-        .await?;
-        let now = self.now();
-        let state = crypto::random_token(&*self.rng, 32)?;
-        let code = crypto::random_six_digits(&*self.rng)?;
-        let request = OtpRequest {
-            code_hash: self.master.hash_code(&state, &code),
-            state,
-            client_id: client.id.clone(),
-            channel: "email".to_owned(),
-            identifier: email,
-            code_challenge: code_challenge.to_owned(),
-            attempts: 0,
-            last_sent_at: now,
-            expires_at: now + self.otp.code_ttl,
-            consumed_at: None,
-        };
-        self.store.insert_otp(&request, now).await?;
-        self.deliver_code(client, &request.identifier, &code)
-            .await?;
-        self.audit(
-            "otp.sent",
-            None,
-            Some(&client.id),
-            Some(ip),
-            json!({ "channel": "email" }),
-        )
-        .await;
-        Ok(Started {
-            state: request.state,
-            expires_at: request.expires_at,
-        })
-    }
-
-    async fn deliver_code(&self, client: &Client, to: &str, code: &str) -> Result<(), AuthError> {
-        let email = mail::code_email(to, &client.name, code, self.otp.code_ttl / 60);
-        self.mailer.send(&email, rfc3339(self.now())).await?;
-        Ok(())
-    }
-
-    async fn live_request(&self, client: &Client, state: &str) -> Result<OtpRequest, AuthError> {
-        let request = self
-            .store
-            .otp(state)
-            .await?
-            .filter(|r| r.client_id == client.id)
-            .ok_or(AuthError::InvalidRequest("unknown state"))?;
-        if request.consumed_at.is_some() {
-            return Err(AuthError::InvalidGrant(
-                "this sign-in request was already completed",
-            ));
-        }
-        if request.attempts >= self.otp.max_attempts {
-            return Err(AuthError::TooManyAttempts);
-        }
-        Ok(request)
-    }
-
-    /// Sends a new code for the same request. Never resets the try counter.
-    pub async fn resend_otp(
-        &self,
-        client: &Client,
-        state: &str,
-        ip: &str,
-    ) -> Result<Started, AuthError> {
-        let request = self.live_request(client, state).await?;
-        let now = self.now();
-        let wait = request.last_sent_at + self.otp.resend_interval - now;
-        if wait > 0 {
-            return Err(AuthError::RateLimited(u64::try_from(wait).unwrap_or(1)));
-        }
-        self.limit(
-            &format!("otp-send:ip:{ip}"),
-            self.otp.sends_per_ip_minute,
-            60,
-        )
-        .await?;
-        self.limit(
-            &format!("otp-send:{}:{}", request.channel, request.identifier),
-            self.otp.sends_per_minute,
-            60,
-        )
-        .await?;
-        let code = crypto::random_six_digits(&*self.rng)?;
-        let expires_at = now + self.otp.code_ttl;
-        let hash = self.master.hash_code(state, &code);
-        if !self
-            .store
-            .replace_otp_code(state, &hash, now, expires_at, self.otp.max_attempts)
-            .await?
-        {
-            return Err(AuthError::TooManyAttempts);
-        }
-        self.deliver_code(client, &request.identifier, &code)
-            .await?;
-        self.audit(
-            "otp.resent",
-            None,
-            Some(&client.id),
-            Some(ip),
-            json!({ "channel": request.channel }),
-        )
-        .await;
-        Ok(Started {
-            state: state.to_owned(),
-            expires_at,
-        })
-    }
-
-    /// Checks a code. Success signs the user in (creating them on first sign-in) and returns a
-    /// single-use authorization code bound to the request's PKCE challenge.
-    pub async fn verify_otp(
-        &self,
-        client: &Client,
-        state: &str,
-        otp: &str,
-        ip: &str,
-    ) -> Result<String, AuthError> {
-        let request = self.live_request(client, state).await?;
-        let otp = otp.trim();
-        let Some((attempts, code_hash, expires_at)) = self
-            .store
-            .spend_otp_attempt(state, self.otp.max_attempts)
-            .await?
-        else {
-            return Err(AuthError::TooManyAttempts);
-        };
-        if expires_at <= self.now() {
-            return Err(AuthError::OtpExpired);
-        }
-        let well_formed = otp.len() == 6 && otp.bytes().all(|b| b.is_ascii_digit());
-        if !well_formed || !crypto::constant_time_eq(&self.master.hash_code(state, otp), &code_hash)
-        {
-            self.audit(
-                "login.failure",
-                None,
-                Some(&client.id),
-                Some(ip),
-                json!({ "reason": "invalid_otp", "channel": request.channel }),
-            )
-            .await;
-            return Err(AuthError::InvalidOtp {
-                remaining: self.otp.max_attempts - attempts,
-            });
-        }
-        if !self.store.consume_otp(state, self.now()).await? {
-            return Err(AuthError::InvalidGrant(
-                "this sign-in request was already completed",
-            ));
-        }
-        let new_id = crypto::random_id(&*self.rng, "usr")?;
-        let (user, created) = self
-            .store
-            .upsert_verified_email_user(&new_id, &request.identifier, self.now())
-            .await?;
-        if created {
-            self.audit(
-                "user.created",
-                Some(&user.id),
-                Some(&client.id),
-                Some(ip),
-                json!({}),
-            )
-            .await;
-        }
-        self.audit(
-            "login.success",
-            Some(&user.id),
-            Some(&client.id),
-            Some(ip),
-            json!({ "method": "email_otp" }),
-        )
-        .await;
-        self.issue_auth_code(client, &user, &request.code_challenge, &["otp"])
-            .await
-    }
-
-    async fn issue_auth_code(
+    /// Issues a single-use authorization code (60 s) bound to `challenge`.
+    pub(crate) async fn issue_auth_code(
         &self,
         client: &Client,
         user: &UserRow,

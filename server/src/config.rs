@@ -29,6 +29,8 @@ pub struct Config {
     pub widget_dir: Option<PathBuf>,
     /// Outgoing mail; without it, mail only reaches the dev mailbox (demo mode).
     pub smtp: Option<SmtpConfig>,
+    /// Outgoing SMS through an HTTP provider; without it, texts only reach the dev mailbox.
+    pub sms: Option<crate::sms::SmsConfig>,
     /// Token lifetimes.
     pub tokens: TokenConfig,
 }
@@ -44,6 +46,7 @@ impl Default for Config {
             demo: false,
             widget_dir: None,
             smtp: None,
+            sms: None,
             tokens: TokenConfig::default(),
         }
     }

@@ -201,11 +201,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pkce_challenge_is_base64url_sha256() {
-        // Expected value from Python: urlsafe_b64encode(sha256(verifier)) without padding.
+    fn pkce_matches_rfc7636_appendix_b() {
+        // RFC 7636, appendix B.
         assert_eq!(
-            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU22r8ZHIyYQwC89i2Q"),
-            "gEO5xTf2Ogo4ThP8zmp-HsTFZ0qnWkZMi97CBs30nzM"
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 

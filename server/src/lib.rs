@@ -27,7 +27,10 @@ pub mod error;
 mod http;
 pub mod keys;
 pub mod mail;
+pub mod messages;
+pub mod passwordless;
 pub mod secret;
+pub mod sms;
 pub mod store;
 
 use std::sync::Arc;
@@ -129,6 +132,7 @@ pub async fn start(config: Config, services: Services) -> Result<AppState, Start
         keys,
         master: Arc::new(master),
         mailer,
+        sms: config.sms.clone().map(sms::SmsProvider::new),
         issuer,
         otp: OtpPolicy::default(),
         tokens: config.tokens.clone(),
@@ -209,6 +213,8 @@ async fn seed_demo_client(state: &AppState) -> Result<(), StartError> {
             .map(|o| format!("{o}/"))
             .collect(),
         audience: None,
+        methods: store::ALL_METHODS.map(str::to_owned).to_vec(),
+        magic_link_ttl: None,
     };
     if store.client(DEMO_CLIENT_ID).await?.is_some() {
         store.update_client_urls(&client).await?;
@@ -254,6 +260,8 @@ pub async fn create_client(
         allowed_origins,
         redirect_uris,
         audience: None,
+        methods: store::ALL_METHODS.map(str::to_owned).to_vec(),
+        magic_link_ttl: None,
     };
     store.insert_client(&client, services.clock.now()).await?;
     Ok(CreatedClient { client, secret })

@@ -162,6 +162,18 @@ impl DevMailbox {
         }
     }
 
+    /// Keeps a text message (demo mode) and prints it.
+    pub fn push_sms(&self, to: &str, text: &str, sent_at: String) {
+        let html = format!("<p>{}</p>", escape_html(text));
+        let email = Email {
+            to: to.to_owned(),
+            subject: "SMS".to_owned(),
+            text: text.to_owned(),
+            html,
+        };
+        self.push(&email, sent_at);
+    }
+
     /// The messages, newest first.
     pub fn messages(&self) -> Vec<DevMessage> {
         self.0.lock().map(|m| m.clone()).unwrap_or_default()
@@ -184,27 +196,6 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-/// The sign-in code email.
-pub fn code_email(to: &str, app_name: &str, code: &str, minutes: i64) -> Email {
-    let app = escape_html(app_name);
-    Email {
-        to: to.to_owned(),
-        subject: format!("{code} is your {app_name} sign-in code"),
-        text: format!(
-            "Your {app_name} sign-in code is {code}\n\nIt expires in {minutes} minutes. \
-             If you did not ask for it, you can ignore this email."
-        ),
-        html: format!(
-            "<!doctype html><html><body style=\"font-family:system-ui,sans-serif\">\
-             <p>Your {app} sign-in code is</p>\
-             <p style=\"font-size:28px;letter-spacing:6px;font-weight:600\">{code}</p>\
-             <p>It expires in {minutes} minutes. If you did not ask for it, you can ignore this email.</p>\
-             </body></html>",
-            code = escape_html(code)
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,17 +211,17 @@ mod tests {
     #[test]
     fn dev_mailbox_keeps_newest_first() {
         let mailbox = DevMailbox::default();
-        mailbox.push(
-            &code_email("a@example.com", "Demo", "111111", 5),
-            "t1".into(),
-        );
-        mailbox.push(
-            &code_email("b@example.com", "Demo <b>", "222222", 5),
-            "t2".into(),
-        );
+        let email = Email {
+            to: "a@example.com".into(),
+            subject: "s".into(),
+            text: "111111".into(),
+            html: String::new(),
+        };
+        mailbox.push(&email, "t1".into());
+        mailbox.push_sms("+14155550123", "code <222222>", "t2".into());
         let messages = mailbox.messages();
-        assert_eq!(messages[0].to, "b@example.com");
-        assert!(messages[0].html.contains("Demo &lt;b&gt;"));
+        assert_eq!(messages[0].to, "+14155550123");
+        assert_eq!(messages[0].html, "<p>code &lt;222222&gt;</p>");
         assert!(messages[1].text.contains("111111"));
     }
 }

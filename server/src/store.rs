@@ -29,6 +29,22 @@ pub struct Client {
     pub redirect_uris: Vec<String>,
     /// Access token audience (defaults to the client id).
     pub audience: Option<String>,
+    /// Enabled sign-in methods (`email_code`, `magic_link`, `sms_code`).
+    pub methods: Vec<String>,
+    /// Lifetime of this client's magic links, seconds (default 300).
+    pub magic_link_ttl: Option<i64>,
+}
+
+/// All sign-in methods, in display order.
+pub const ALL_METHODS: [&str; 3] = ["email_code", "magic_link", "sms_code"];
+
+/// Which contact column identifies a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactColumn {
+    /// `users.email`.
+    Email,
+    /// `users.phone`.
+    Phone,
 }
 
 /// A stored user.
@@ -40,6 +56,10 @@ pub struct UserRow {
     pub email: Option<String>,
     /// Whether the email was proven.
     pub email_verified: bool,
+    /// Phone (E.164).
+    pub phone: Option<String>,
+    /// Whether the phone was proven.
+    pub phone_verified: bool,
     /// Creation time.
     pub created_at: UnixTime,
 }
@@ -65,8 +85,19 @@ pub struct OtpRequest {
     pub last_sent_at: UnixTime,
     /// When the current code expires.
     pub expires_at: UnixTime,
-    /// When it was used up by a right code.
+    /// When it was used up: by a right code, or (links) when the starting browser took its
+    /// authorization code.
     pub consumed_at: Option<UnixTime>,
+    /// `code` or `link`.
+    pub kind: String,
+    /// Links: where the starting browser lands after confirming.
+    pub redirect_uri: Option<String>,
+    /// Language of the messages.
+    pub locale: Option<String>,
+    /// Links: when the link was confirmed.
+    pub verified_at: Option<UnixTime>,
+    /// Links: the user the confirmed link signed in.
+    pub user_id: Option<String>,
 }
 
 /// A stored authorization code.
@@ -167,8 +198,9 @@ impl Store {
     /// Inserts a client.
     pub async fn insert_client(&self, c: &Client, now: UnixTime) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO clients (id, name, secret_hash, allowed_origins, redirect_uris, audience, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO clients (id, name, secret_hash, allowed_origins, redirect_uris, audience, methods,
+                 magic_link_ttl, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&c.id)
         .bind(&c.name)
@@ -176,6 +208,8 @@ impl Store {
         .bind(to_json_list(&c.allowed_origins))
         .bind(to_json_list(&c.redirect_uris))
         .bind(&c.audience)
+        .bind(to_json_list(&c.methods))
+        .bind(c.magic_link_ttl)
         .bind(now)
         .execute(&self.pool)
         .await?;
@@ -184,19 +218,23 @@ impl Store {
 
     /// Replaces the origins and redirect URIs of a client (used to keep the demo client current).
     pub async fn update_client_urls(&self, c: &Client) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE clients SET allowed_origins = ?, redirect_uris = ? WHERE id = ?")
-            .bind(to_json_list(&c.allowed_origins))
-            .bind(to_json_list(&c.redirect_uris))
-            .bind(&c.id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE clients SET allowed_origins = ?, redirect_uris = ?, methods = ? WHERE id = ?",
+        )
+        .bind(to_json_list(&c.allowed_origins))
+        .bind(to_json_list(&c.redirect_uris))
+        .bind(to_json_list(&c.methods))
+        .bind(&c.id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     /// Finds a client by id.
     pub async fn client(&self, id: &str) -> Result<Option<Client>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT id, name, secret_hash, allowed_origins, redirect_uris, audience FROM clients WHERE id = ?",
+            "SELECT id, name, secret_hash, allowed_origins, redirect_uris, audience, methods, magic_link_ttl
+             FROM clients WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -208,47 +246,57 @@ impl Store {
             allowed_origins: json_list(r.get("allowed_origins")),
             redirect_uris: json_list(r.get("redirect_uris")),
             audience: r.get("audience"),
+            methods: json_list(r.get("methods")),
+            magic_link_ttl: r.get("magic_link_ttl"),
         }))
     }
 
     // ---- users
 
-    /// Finds the user with `email`, or creates one; marks the email verified either way.
-    pub async fn upsert_verified_email_user(
+    /// Finds the user with this verified email (`column` = `email`) or phone (`column` =
+    /// `phone`), or creates one; marks it verified either way. Returns the user and whether it
+    /// was created.
+    pub async fn upsert_verified_user(
         &self,
         new_id: &str,
-        email: &str,
+        column: ContactColumn,
+        value: &str,
         now: UnixTime,
     ) -> Result<(UserRow, bool), sqlx::Error> {
-        let inserted = sqlx::query(
-            "INSERT INTO users (id, email, email_verified, created_at) VALUES (?, ?, 1, ?)
-             ON CONFLICT (email) DO UPDATE SET email_verified = 1",
-        )
-        .bind(new_id)
-        .bind(email)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        let _ = inserted;
-        let user =
-            sqlx::query("SELECT id, email, email_verified, created_at FROM users WHERE email = ?")
-                .bind(email)
-                .fetch_one(&self.pool)
-                .await
-                .map(|r| user_row(&r))?;
+        let (insert, select) = match column {
+            ContactColumn::Email => (
+                "INSERT INTO users (id, email, email_verified, created_at) VALUES (?, ?, 1, ?)
+                 ON CONFLICT (email) DO UPDATE SET email_verified = 1",
+                "SELECT * FROM users WHERE email = ?",
+            ),
+            ContactColumn::Phone => (
+                "INSERT INTO users (id, phone, phone_verified, created_at) VALUES (?, ?, 1, ?)
+                 ON CONFLICT (phone) DO UPDATE SET phone_verified = 1",
+                "SELECT * FROM users WHERE phone = ?",
+            ),
+        };
+        sqlx::query(insert)
+            .bind(new_id)
+            .bind(value)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        let user = sqlx::query(select)
+            .bind(value)
+            .fetch_one(&self.pool)
+            .await
+            .map(|r| user_row(&r))?;
         let created = user.id == new_id;
         Ok((user, created))
     }
 
     /// Finds a user by id.
     pub async fn user(&self, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
-        Ok(
-            sqlx::query("SELECT id, email, email_verified, created_at FROM users WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|r| user_row(&r)),
-        )
+        Ok(sqlx::query("SELECT * FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| user_row(&r)))
     }
 
     // ---- one-time codes
@@ -257,8 +305,8 @@ impl Store {
     pub async fn insert_otp(&self, r: &OtpRequest, now: UnixTime) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO otp_requests (state, client_id, channel, identifier, code_hash, code_challenge,
-                 attempts, sends, last_sent_at, expires_at, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?)",
+                 attempts, sends, last_sent_at, expires_at, created_at, kind, redirect_uri, locale)
+             VALUES (?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&r.state)
         .bind(&r.client_id)
@@ -269,6 +317,9 @@ impl Store {
         .bind(r.last_sent_at)
         .bind(r.expires_at)
         .bind(now)
+        .bind(&r.kind)
+        .bind(&r.redirect_uri)
+        .bind(&r.locale)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -291,6 +342,11 @@ impl Store {
                 last_sent_at: r.get("last_sent_at"),
                 expires_at: r.get("expires_at"),
                 consumed_at: r.get("consumed_at"),
+                kind: r.get("kind"),
+                redirect_uri: r.get("redirect_uri"),
+                locale: r.get("locale"),
+                verified_at: r.get("verified_at"),
+                user_id: r.get("user_id"),
             }))
     }
 
@@ -347,6 +403,65 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Records that a link was confirmed by `user_id`; false if it already was.
+    pub async fn confirm_link(
+        &self,
+        state: &str,
+        user_id: &str,
+        now: UnixTime,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE otp_requests SET verified_at = ?, user_id = ?
+             WHERE state = ? AND verified_at IS NULL AND consumed_at IS NULL",
+        )
+        .bind(now)
+        .bind(user_id)
+        .bind(state)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// A client's own template of `kind` in `locale`, if it set one.
+    pub async fn template(
+        &self,
+        client_id: &str,
+        kind: &str,
+        locale: &str,
+    ) -> Result<Option<crate::messages::Template>, sqlx::Error> {
+        Ok(sqlx::query("SELECT subject, text, html FROM message_templates WHERE client_id = ? AND kind = ? AND locale = ?")
+            .bind(client_id)
+            .bind(kind)
+            .bind(locale)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| crate::messages::Template { subject: r.get("subject"), text: r.get("text"), html: r.get("html") }))
+    }
+
+    /// Sets a client's template of `kind` in `locale`.
+    pub async fn set_template(
+        &self,
+        client_id: &str,
+        kind: &str,
+        locale: &str,
+        t: &crate::messages::Template,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO message_templates (client_id, kind, locale, subject, text, html) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (client_id, kind, locale) DO UPDATE SET subject = excluded.subject, text = excluded.text,
+                 html = excluded.html",
+        )
+        .bind(client_id)
+        .bind(kind)
+        .bind(locale)
+        .bind(&t.subject)
+        .bind(&t.text)
+        .bind(&t.html)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     // ---- authorization codes
@@ -631,6 +746,8 @@ fn user_row(r: &sqlx::sqlite::SqliteRow) -> UserRow {
         id: r.get("id"),
         email: r.get("email"),
         email_verified: r.get::<i64, _>("email_verified") != 0,
+        phone: r.get("phone"),
+        phone_verified: r.get::<i64, _>("phone_verified") != 0,
         created_at: r.get("created_at"),
     }
 }

@@ -130,6 +130,7 @@ impl Api {
             email: email.into(),
             code_challenge: challenge.into(),
             code_challenge_method: protocol::CodeChallengeMethod::S256,
+            locale: None,
         };
         post(&self.url(routes::EMAIL_OTP_SEND), &body).await
     }

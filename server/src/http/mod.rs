@@ -1,8 +1,10 @@
 //! The HTTP layer: routes, extractors, CORS. It only translates between HTTP and [`crate::auth`].
 
+mod config;
 mod cors;
 mod dev;
 mod extract;
+mod magic_link;
 mod otp;
 mod token;
 mod wellknown;
@@ -55,6 +57,14 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(otp::send))
         .routes(routes!(otp::resend))
         .routes(routes!(otp::verify))
+        .routes(routes!(otp::phone_send))
+        .routes(routes!(otp::phone_resend))
+        .routes(routes!(otp::phone_verify))
+        .routes(routes!(magic_link::send))
+        .routes(routes!(magic_link::resend))
+        .routes(routes!(magic_link::confirm_page, magic_link::confirm))
+        .routes(routes!(magic_link::status))
+        .routes(routes!(config::client_config))
         .routes(routes!(token::access_token))
         .routes(routes!(token::refresh_post, token::refresh_get))
         .routes(routes!(token::status))
@@ -114,6 +124,23 @@ impl From<AuthError> for ApiError {
                 ErrorCode::InvalidEmail,
                 "That email address is not valid",
             ),
+            E::InvalidPhone => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidPhone,
+                "That phone number is not valid: use the international form, e.g. +14155550123",
+            ),
+            E::MethodUnavailable(m) => {
+                ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::MethodNotEnabled, m)
+            }
+            E::SmsDelivery(e) => {
+                tracing::error!(error = %e, "could not deliver a text message");
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    ErrorCode::DeliveryFailed,
+                    "We could not send the text message. Please try again.",
+                )
+            }
+            E::Template(e) => ApiError::internal(&e),
             E::InvalidOtp { remaining } => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::InvalidOtp,

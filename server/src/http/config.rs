@@ -1,0 +1,27 @@
+//! The widget's configuration for a client.
+
+use axum::Json;
+use protocol::{ClientConfig, ClientQuery, ErrorBody, SignInMethod};
+
+use super::extract::PublicClient;
+
+/// Branding and the enabled sign-in methods of a client.
+#[utoipa::path(get, path = "/api/v1/config", tag = "widget", params(ClientQuery),
+    responses((status = 200, body = ClientConfig), (status = 401, body = ErrorBody)))]
+pub async fn client_config(PublicClient(client): PublicClient) -> Json<ClientConfig> {
+    let methods = client
+        .methods
+        .iter()
+        .filter_map(|m| match m.as_str() {
+            "email_code" => Some(SignInMethod::EmailCode),
+            "magic_link" => Some(SignInMethod::MagicLink),
+            "sms_code" => Some(SignInMethod::SmsCode),
+            _ => None,
+        })
+        .collect();
+    Json(ClientConfig {
+        client_id: client.id,
+        name: client.name,
+        methods,
+    })
+}
