@@ -130,7 +130,7 @@ impl Api {
             email: email.into(),
             code_challenge: challenge.into(),
             code_challenge_method: protocol::CodeChallengeMethod::S256,
-            locale: None,
+            locale: self.locale.clone(),
         };
         post(&self.url(routes::EMAIL_OTP_SEND), &body).await
     }
@@ -163,12 +163,10 @@ impl Api {
         fetch_json("GET", &url, None, None).await
     }
 
-    /// GET `auth/status` with the access token.
+    /// GET `auth/status` with the access token (`client_id` too, so the server's CORS check
+    /// knows which origins to allow).
     pub async fn status(&self, access_token: &str) -> Result<AuthStatusResponse, ApiError> {
-        let mut url = String::with_capacity(self.base.len() + routes::AUTH_STATUS.len());
-        url.push_str(&self.base);
-        url.push_str(routes::AUTH_STATUS);
-        fetch_json("GET", &url, None, Some(access_token)).await
+        fetch_json("GET", &self.url(routes::AUTH_STATUS), None, Some(access_token)).await
     }
 }
 

@@ -14,6 +14,8 @@ use anyhow::{Context, Result, bail};
 use crate::lockfile;
 use crate::process::{Env, probe, run};
 
+/// The binaryen release widget/Trunk.toml requires.
+pub const BINARYEN_VERSION: &str = "132";
 /// trunk 0.22 needs a newer rustc than the workspace's 1.95.
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -132,28 +134,35 @@ impl Installer<'_> {
         }
     }
 
-    /// trunk takes any `wasm-opt` on PATH. Old ones need feature flags, which widget/index.html
-    /// passes (see DESIGN.md, "Building on these machines").
+    /// trunk takes the first `wasm-opt` on PATH and widget/Trunk.toml requires binaryen 132:
+    /// Debian's binaryen 108 corrupts today's wasm-bindgen output (see widget/Trunk.toml). npm's
+    /// `binaryen` package ships it; it goes into `target/tools`, which `Env` puts first on PATH.
     fn ensure_wasm_opt(&mut self) -> Result<()> {
         let env = self.env;
         let wasm_opt = || probe(env.command("wasm-opt").arg("--version"));
-        if let Some(version) = wasm_opt() {
+        let fits = |version: &str| version.contains(&format!("version {BINARYEN_VERSION}"));
+        if let Some(version) = wasm_opt().filter(|v| fits(v)) {
             eprintln!("==> {}: installed", version.trim());
             return Ok(());
         }
-        eprintln!("==> installing wasm-opt (Debian package binaryen)");
-        if let Err(error) = self.apt_install(&["binaryen"]) {
-            eprintln!("==> apt-get failed ({error:#}); installing npm package binaryen instead");
-            run(self
-                .env
-                .command("npm")
-                .args(["install", "--global", "binaryen"]))
-            .context("could not install wasm-opt with apt-get or npm")?;
+        eprintln!("==> installing wasm-opt (npm package binaryen@{BINARYEN_VERSION}) into target/tools");
+        let prefix = env.tools_dir();
+        std::fs::create_dir_all(&prefix).with_context(|| format!("creating {}", prefix.display()))?;
+        run(env
+            .command("npm")
+            .arg("install")
+            .arg("--prefix")
+            .arg(&prefix)
+            .args(["--no-audit", "--no-fund", "--loglevel=error"])
+            .arg(format!("binaryen@{BINARYEN_VERSION}.0.0")))
+        .context("could not install binaryen from npm")?;
+        match wasm_opt() {
+            Some(version) if fits(&version) => Ok(()),
+            other => bail!(
+                "installed binaryen {BINARYEN_VERSION}, but `wasm-opt --version` reports {}",
+                other.as_deref().unwrap_or("nothing")
+            ),
         }
-        if wasm_opt().is_none() {
-            bail!("installed binaryen, but `wasm-opt --version` still fails; is it on PATH?");
-        }
-        Ok(())
     }
 
     fn ensure_chromium(&mut self) -> Result<()> {

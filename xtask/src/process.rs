@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+/// npm tools live here, below the git-ignored target folder.
+const TOOLS_DIR: &str = "target/tools";
+
 /// Where commands run and which `PATH` they see.
 #[derive(Debug)]
 pub struct Env {
@@ -33,6 +36,8 @@ impl Env {
         {
             dirs.insert(0, bin);
         }
+        // Tools installed from npm for this repository only (binaryen's wasm-opt).
+        dirs.insert(0, root.join(TOOLS_DIR).join("node_modules").join(".bin"));
         let path = std::env::join_paths(dirs).context("PATH contains an invalid entry")?;
         // `cargo run` tells us which cargo it is; use the same one for nested builds.
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -42,6 +47,11 @@ impl Env {
     /// The workspace root.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Where npm tools for this repository are installed (`npm install --prefix`).
+    pub fn tools_dir(&self) -> PathBuf {
+        self.root.join(TOOLS_DIR)
     }
 
     /// A command for `program`, run in the workspace root with our `PATH`.
