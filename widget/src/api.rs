@@ -166,7 +166,13 @@ impl Api {
     /// GET `auth/status` with the access token (`client_id` too, so the server's CORS check
     /// knows which origins to allow).
     pub async fn status(&self, access_token: &str) -> Result<AuthStatusResponse, ApiError> {
-        fetch_json("GET", &self.url(routes::AUTH_STATUS), None, Some(access_token)).await
+        fetch_json(
+            "GET",
+            &self.url(routes::AUTH_STATUS),
+            None,
+            Some(access_token),
+        )
+        .await
     }
 }
 

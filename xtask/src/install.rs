@@ -145,9 +145,12 @@ impl Installer<'_> {
             eprintln!("==> {}: installed", version.trim());
             return Ok(());
         }
-        eprintln!("==> installing wasm-opt (npm package binaryen@{BINARYEN_VERSION}) into target/tools");
+        eprintln!(
+            "==> installing wasm-opt (npm package binaryen@{BINARYEN_VERSION}) into target/tools"
+        );
         let prefix = env.tools_dir();
-        std::fs::create_dir_all(&prefix).with_context(|| format!("creating {}", prefix.display()))?;
+        std::fs::create_dir_all(&prefix)
+            .with_context(|| format!("creating {}", prefix.display()))?;
         run(env
             .command("npm")
             .arg("install")
