@@ -240,7 +240,7 @@ mod tests {
                 .unwrap();
                 match kind {
                     MessageKind::MagicLink => {
-                        assert!(out.text.contains("https://a.test/x?y=1&z=2"), "{locale}")
+                        assert!(out.text.contains("https://a.test/x?y=1&z=2"), "{locale}");
                     }
                     _ => assert!(out.text.contains("042917"), "{locale} {kind:?}"),
                 }

@@ -4,6 +4,9 @@
 mod support;
 
 mod clients;
+mod config;
+mod magic_link;
 mod otp;
+mod sms;
 mod tokens;
 mod wellknown;

@@ -91,6 +91,36 @@ impl TestApp {
         }
     }
 
+    /// Any request; returns the status, the body as text and the `Location` header.
+    pub async fn raw_request(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<Body>,
+    ) -> (StatusCode, String, Option<String>) {
+        let mut req = Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = self
+            .router()
+            .oneshot(req.body(body.unwrap_or_else(Body::empty)).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            String::from_utf8_lossy(&bytes).into_owned(),
+            location,
+        )
+    }
+
     /// A browser POST from the demo page's origin.
     pub async fn post(&self, uri: &str, body: Value) -> Reply {
         self.call(
