@@ -4,8 +4,10 @@
 //! no cookies are needed. Tokens returned here are handed to the caller and never stored.
 
 use protocol::{
-    AuthStatusResponse, ErrorBody, ErrorCode, OtpResendRequest, OtpSendRequest, OtpSendResponse,
-    OtpVerifyRequest, OtpVerifyResponse, TokenResponse, routes,
+    AuthStatusResponse, ClientConfig, CodeChallengeMethod, ErrorBody, ErrorCode,
+    MagicLinkSendRequest, MagicLinkStatusResponse, OtpResendRequest, OtpSendRequest,
+    OtpSendResponse, OtpVerifyRequest, OtpVerifyResponse, PhoneOtpSendRequest, TokenResponse,
+    routes,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use wasm_bindgen::{JsCast, JsValue};
@@ -79,6 +81,32 @@ impl ApiError {
     }
 }
 
+/// Where a six-digit code is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Channel {
+    /// By email (`magic-otp/send`, `email-otp/*`).
+    #[default]
+    Email,
+    /// By text message (`phone-otp/*`).
+    Sms,
+}
+
+impl Channel {
+    fn resend_route(self) -> &'static str {
+        match self {
+            Self::Email => routes::EMAIL_OTP_RESEND,
+            Self::Sms => routes::PHONE_OTP_RESEND,
+        }
+    }
+
+    fn verify_route(self) -> &'static str {
+        match self {
+            Self::Email => routes::EMAIL_OTP_VERIFY,
+            Self::Sms => routes::PHONE_OTP_VERIFY,
+        }
+    }
+}
+
 /// The auth API of one client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Api {
@@ -120,6 +148,11 @@ impl Api {
         url
     }
 
+    /// GET `config`: the client's name and enabled sign-in methods.
+    pub async fn config(&self) -> Result<ClientConfig, ApiError> {
+        fetch_json("GET", &self.url(routes::CLIENT_CONFIG), None, None).await
+    }
+
     /// POST `magic-otp/send`: emails a code; returns the request's `state`.
     pub async fn send_code(
         &self,
@@ -129,27 +162,90 @@ impl Api {
         let body = OtpSendRequest {
             email: email.into(),
             code_challenge: challenge.into(),
-            code_challenge_method: protocol::CodeChallengeMethod::S256,
+            code_challenge_method: CodeChallengeMethod::S256,
             locale: self.locale.clone(),
         };
         post(&self.url(routes::EMAIL_OTP_SEND), &body).await
     }
 
-    /// POST `email-otp/resend`.
-    pub async fn resend_code(&self, state: &str) -> Result<OtpSendResponse, ApiError> {
+    /// POST `phone-otp/send`: texts a code to `phone` (E.164).
+    pub async fn send_phone_code(
+        &self,
+        phone: &str,
+        challenge: &str,
+    ) -> Result<OtpSendResponse, ApiError> {
+        let body = PhoneOtpSendRequest {
+            phone: phone.into(),
+            code_challenge: challenge.into(),
+            code_challenge_method: CodeChallengeMethod::S256,
+            locale: self.locale.clone(),
+        };
+        post(&self.url(routes::PHONE_OTP_SEND), &body).await
+    }
+
+    /// POST `email-otp/resend` or `phone-otp/resend`.
+    pub async fn resend_code(
+        &self,
+        channel: Channel,
+        state: &str,
+    ) -> Result<OtpSendResponse, ApiError> {
         let body = OtpResendRequest {
             state: state.into(),
         };
-        post(&self.url(routes::EMAIL_OTP_RESEND), &body).await
+        post(&self.url(channel.resend_route()), &body).await
     }
 
-    /// POST `email-otp/verify`: returns the authorization code.
-    pub async fn verify_code(&self, state: &str, otp: &str) -> Result<OtpVerifyResponse, ApiError> {
+    /// POST `email-otp/verify` or `phone-otp/verify`: returns the authorization code.
+    pub async fn verify_code(
+        &self,
+        channel: Channel,
+        state: &str,
+        otp: &str,
+    ) -> Result<OtpVerifyResponse, ApiError> {
         let body = OtpVerifyRequest {
             state: state.into(),
             otp: otp.into(),
         };
-        post(&self.url(routes::EMAIL_OTP_VERIFY), &body).await
+        post(&self.url(channel.verify_route()), &body).await
+    }
+
+    /// POST `magic-link/send`: emails a sign-in link bound to `challenge`.
+    pub async fn send_magic_link(
+        &self,
+        email: &str,
+        challenge: &str,
+    ) -> Result<OtpSendResponse, ApiError> {
+        let body = MagicLinkSendRequest {
+            email: email.into(),
+            code_challenge: challenge.into(),
+            code_challenge_method: CodeChallengeMethod::S256,
+            redirect_uri: None,
+            locale: self.locale.clone(),
+        };
+        post(&self.url(routes::MAGIC_LINK_SEND), &body).await
+    }
+
+    /// POST `magic-link/resend`.
+    pub async fn resend_magic_link(&self, state: &str) -> Result<OtpSendResponse, ApiError> {
+        let body = OtpResendRequest {
+            state: state.into(),
+        };
+        post(&self.url(routes::MAGIC_LINK_RESEND), &body).await
+    }
+
+    /// GET `magic-link/status`: whether the link was opened; the authorization code once
+    /// it was (only this browser's verifier gets it).
+    pub async fn magic_link_status(
+        &self,
+        state: &str,
+        verifier: &str,
+    ) -> Result<MagicLinkStatusResponse, ApiError> {
+        let mut url = self.url(routes::MAGIC_LINK_STATUS);
+        url.push_str("&state=");
+        url.push_str(&encode(state));
+        url.push_str("&code_verifier=");
+        url.push_str(&encode(verifier));
+        fetch_json("GET", &url, None, None).await
     }
 
     /// GET `sso/oauth/accesstoken`: exchanges the authorization code (with the PKCE

@@ -15,7 +15,7 @@ use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
 
 use crate::{
     api::{Api, ApiError},
-    flows::{EmailCodeFlow, SignedIn},
+    flows::{SignInFlow, SignedIn},
     i18n::{Locale, Texts},
 };
 
@@ -42,6 +42,7 @@ pub fn mount(element: HtmlElement, options: &JsValue) -> Result<(), JsValue> {
         api = api.with_locale(tag);
     }
     let texts = options.locale.texts();
+    let locale_tag = options.locale_tag.clone();
     let hooks = Hooks {
         element: element.clone(),
         on_login: options.on_login,
@@ -55,7 +56,16 @@ pub fn mount(element: HtmlElement, options: &JsValue) -> Result<(), JsValue> {
         let on_error = Callback::new(move |err: ApiError| {
             hooks.try_with_value(|hooks| hooks.error(&err, texts));
         });
-        view! { <EmailCodeFlow api=api texts=texts on_login=on_login on_error=on_error /> }
+        match locale_tag {
+            Some(tag) => view! {
+                <SignInFlow api=api texts=texts on_login=on_login on_error=on_error locale=tag />
+            }
+            .into_any(),
+            None => {
+                view! { <SignInFlow api=api texts=texts on_login=on_login on_error=on_error /> }
+                    .into_any()
+            }
+        }
     });
     // The widget lives as long as the page.
     handle.forget();

@@ -1,7 +1,8 @@
 //! Texts of the widget, one table per locale.
 //!
-//! Every string the widget shows comes from a [`Texts`] table. Only English exists today; a
-//! new language is one more `const` table and one more arm in [`Locale::from_tag`]. Texts
+//! Every string the widget shows comes from a [`Texts`] table: English, German, French,
+//! Spanish and Japanese; a new language is one more `const` table and one more arm in
+//! [`Locale::from_tag`]. Texts
 //! with a value in them are templates with a `{}` placeholder, filled by [`fill`], so each
 //! language can put the value where its grammar wants it.
 
@@ -16,16 +17,31 @@ pub enum Locale {
     /// English (the fallback).
     #[default]
     En,
+    /// German.
+    De,
+    /// French.
+    Fr,
+    /// Spanish.
+    Es,
+    /// Japanese.
+    Ja,
 }
 
 impl Locale {
     /// The locale for a BCP 47 tag such as `en-GB`; unknown tags fall back to English.
     pub fn from_tag(tag: &str) -> Self {
         let lang = tag.split(['-', '_']).next().unwrap_or_default();
-        // Arms for "de", "fr", "es", "ja" go here as their tables arrive.
-        match lang {
-            l if l.eq_ignore_ascii_case("en") => Self::En,
-            _ => Self::En,
+        let is = |code: &str| lang.eq_ignore_ascii_case(code);
+        if is("de") {
+            Self::De
+        } else if is("fr") {
+            Self::Fr
+        } else if is("es") {
+            Self::Es
+        } else if is("ja") {
+            Self::Ja
+        } else {
+            Self::En
         }
     }
 
@@ -33,6 +49,10 @@ impl Locale {
     pub fn texts(self) -> &'static Texts {
         match self {
             Self::En => &EN,
+            Self::De => &DE,
+            Self::Fr => &FR,
+            Self::Es => &ES,
+            Self::Ja => &JA,
         }
     }
 }
@@ -40,21 +60,45 @@ impl Locale {
 /// Every text of the widget in one language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Texts {
-    /// Card title on the email step.
+    /// Card title on the email and phone steps.
     pub title: &'static str,
-    /// Line under the title on the email step.
+    /// Line under the title on the email step (codes only).
     pub subtitle: &'static str,
+    /// Line under the title on the email step (links only).
+    pub subtitle_link: &'static str,
+    /// Line under the title on the email step (codes and links).
+    pub subtitle_code_or_link: &'static str,
     /// Label of the email field.
     pub email_label: &'static str,
     /// Placeholder of the email field.
     pub email_placeholder: &'static str,
-    /// The email step's button.
+    /// The email step's button when codes are the only email method.
     pub email_submit: &'static str,
-    /// Card title on the code step.
+    /// The email step's code button when links are offered too.
+    pub email_code_submit: &'static str,
+    /// The email step's link button.
+    pub magic_link_submit: &'static str,
+    /// Switch from the email step to the phone step.
+    pub use_phone: &'static str,
+    /// Switch from the phone step to the email step.
+    pub use_email: &'static str,
+    /// Line under the title on the phone step.
+    pub phone_subtitle: &'static str,
+    /// Label of the phone field.
+    pub phone_label: &'static str,
+    /// Label of the country selector (read by screen readers).
+    pub country_label: &'static str,
+    /// Placeholder of the phone field.
+    pub phone_placeholder: &'static str,
+    /// The phone step's button.
+    pub phone_submit: &'static str,
+    /// Card title on the code step (email).
     pub code_title: &'static str,
-    /// Line under the title on the code step; `{}` is the email address.
+    /// Card title on the code step (SMS).
+    pub sms_code_title: &'static str,
+    /// Line under the title on the code step; `{}` is the email address or phone number.
     pub code_subtitle: &'static str,
-    /// Line under the title after a resend; `{}` is the email address.
+    /// Line under the title after a resend; `{}` is the email address or phone number.
     pub code_resent: &'static str,
     /// Label of the code field.
     pub code_label: &'static str,
@@ -66,9 +110,31 @@ pub struct Texts {
     pub resend_in: &'static str,
     /// The link back to the email step.
     pub use_another_email: &'static str,
+    /// The link back to the phone step.
+    pub use_another_phone: &'static str,
+    /// Card title while waiting for a magic link to be opened.
+    pub link_title: &'static str,
+    /// Line under it; `{}` is the email address.
+    pub link_subtitle: &'static str,
+    /// Line under it after a resend; `{}` is the email address.
+    pub link_resent: &'static str,
+    /// The waiting line beside the spinner.
+    pub link_waiting: &'static str,
+    /// The resend-link button when it can be used.
+    pub resend_link: &'static str,
+    /// The resend-link button while it waits; `{}` is the seconds left.
+    pub resend_link_in: &'static str,
+    /// Card title once the link has expired.
+    pub link_expired_title: &'static str,
+    /// Line under it; `{}` is the email address.
+    pub link_expired: &'static str,
+    /// Button that starts over.
+    pub start_again: &'static str,
+    /// Title while a sign-in from a link is being completed.
+    pub finishing: &'static str,
     /// Title of the success step.
     pub success_title: &'static str,
-    /// Line of the success step; `{}` is the email address.
+    /// Line of the success step; `{}` is the email address or phone number.
     pub signed_in_as: &'static str,
     /// Screen-reader text of the spinner.
     pub loading: &'static str,
@@ -84,6 +150,8 @@ pub struct ErrorTexts {
     /// The email field is empty or not an address (checked before sending, and
     /// `invalid_email` from the server).
     pub invalid_email: &'static str,
+    /// The phone number cannot be a number (checked before sending, and `invalid_phone`).
+    pub invalid_phone: &'static str,
     /// The code has fewer than six digits.
     pub code_incomplete: &'static str,
     /// `invalid_otp`.
@@ -102,6 +170,10 @@ pub struct ErrorTexts {
     pub invalid_client: &'static str,
     /// `invalid_grant` (the sign-in could not be completed; start again).
     pub invalid_grant: &'static str,
+    /// `method_not_enabled`.
+    pub method_not_enabled: &'static str,
+    /// `delivery_failed`.
+    pub delivery_failed: &'static str,
     /// The server could not be reached.
     pub network: &'static str,
     /// The browser cannot sign in here (no WebCrypto: the page is not https).
@@ -114,10 +186,22 @@ pub struct ErrorTexts {
 pub const EN: Texts = Texts {
     title: "Sign in",
     subtitle: "Enter your email and we will send you a sign-in code.",
+    subtitle_link: "Enter your email and we will send you a sign-in link.",
+    subtitle_code_or_link: "Enter your email to get a sign-in code or link.",
     email_label: "Email address",
     email_placeholder: "you@example.com",
     email_submit: "Continue",
+    email_code_submit: "Email me a code",
+    magic_link_submit: "Email me a sign-in link",
+    use_phone: "Use phone instead",
+    use_email: "Use email instead",
+    phone_subtitle: "Enter your phone number and we will text you a sign-in code.",
+    phone_label: "Phone number",
+    country_label: "Country code",
+    phone_placeholder: "Phone number",
+    phone_submit: "Text me a code",
     code_title: "Check your email",
+    sms_code_title: "Check your phone",
     code_subtitle: "We sent a 6-digit code to {}.",
     code_resent: "We sent a new code to {}.",
     code_label: "Verification code",
@@ -125,14 +209,26 @@ pub const EN: Texts = Texts {
     resend: "Resend code",
     resend_in: "Resend code in {} s",
     use_another_email: "Use another email",
+    use_another_phone: "Use another number",
+    link_title: "Check your email",
+    link_subtitle: "We sent a sign-in link to {}. Open it on any device to continue here.",
+    link_resent: "We sent a new sign-in link to {}.",
+    link_waiting: "Waiting for you to open the link…",
+    resend_link: "Resend link",
+    resend_link_in: "Resend link in {} s",
+    link_expired_title: "The link has expired",
+    link_expired: "The sign-in link sent to {} is no longer valid. Start again to get a new one.",
+    start_again: "Start again",
+    finishing: "Finishing sign-in…",
     success_title: "You are signed in",
     signed_in_as: "Signed in as {}",
     loading: "Please wait…",
     secured_by: "Secured by SSOJet",
     errors: ErrorTexts {
         invalid_email: "Enter a valid email address.",
-        code_incomplete: "Enter the 6-digit code from the email.",
-        invalid_otp: "That code is not right. Check the email and try again.",
+        invalid_phone: "Enter a valid phone number.",
+        code_incomplete: "Enter the 6-digit code we sent you.",
+        invalid_otp: "That code is not right. Check it and try again.",
         otp_expired: "That code has expired. Please request a new code.",
         too_many_attempts: "Too many wrong codes. Please request a new code.",
         rate_limited_for: "Too many attempts. Try again in {} seconds.",
@@ -140,9 +236,259 @@ pub const EN: Texts = Texts {
         invalid_origin: "This site is not allowed to sign in with this application.",
         invalid_client: "This sign-in form is not set up correctly (unknown client).",
         invalid_grant: "The sign-in could not be completed. Please start again.",
+        method_not_enabled: "This way of signing in is not available here.",
+        delivery_failed: "We could not send the message. Please try again.",
         network: "Cannot reach the sign-in service. Check your connection and try again.",
         browser: "This browser cannot sign in on this page (a secure https page is needed).",
         fallback: "Something went wrong. Please try again.",
+    },
+};
+
+/// German.
+pub const DE: Texts = Texts {
+    title: "Anmelden",
+    subtitle: "Geben Sie Ihre E-Mail-Adresse ein, und wir senden Ihnen einen Anmeldecode.",
+    subtitle_link: "Geben Sie Ihre E-Mail-Adresse ein, und wir senden Ihnen einen Anmeldelink.",
+    subtitle_code_or_link: "Geben Sie Ihre E-Mail-Adresse ein, um einen Code oder Link zu erhalten.",
+    email_label: "E-Mail-Adresse",
+    email_placeholder: "sie@beispiel.de",
+    email_submit: "Weiter",
+    email_code_submit: "Code per E-Mail senden",
+    magic_link_submit: "Anmeldelink per E-Mail senden",
+    use_phone: "Stattdessen Telefon verwenden",
+    use_email: "Stattdessen E-Mail verwenden",
+    phone_subtitle: "Geben Sie Ihre Telefonnummer ein, und wir senden Ihnen einen Code per SMS.",
+    phone_label: "Telefonnummer",
+    country_label: "Ländervorwahl",
+    phone_placeholder: "Telefonnummer",
+    phone_submit: "Code per SMS senden",
+    code_title: "Prüfen Sie Ihre E-Mails",
+    sms_code_title: "Prüfen Sie Ihr Telefon",
+    code_subtitle: "Wir haben einen 6-stelligen Code an {} gesendet.",
+    code_resent: "Wir haben einen neuen Code an {} gesendet.",
+    code_label: "Bestätigungscode",
+    code_submit: "Bestätigen",
+    resend: "Code erneut senden",
+    resend_in: "Erneut senden in {} s",
+    use_another_email: "Andere E-Mail-Adresse",
+    use_another_phone: "Andere Nummer",
+    link_title: "Prüfen Sie Ihre E-Mails",
+    link_subtitle: "Wir haben einen Anmeldelink an {} gesendet. Öffnen Sie ihn auf einem beliebigen Gerät, um hier fortzufahren.",
+    link_resent: "Wir haben einen neuen Anmeldelink an {} gesendet.",
+    link_waiting: "Wir warten, bis Sie den Link öffnen…",
+    resend_link: "Link erneut senden",
+    resend_link_in: "Erneut senden in {} s",
+    link_expired_title: "Der Link ist abgelaufen",
+    link_expired: "Der an {} gesendete Anmeldelink ist nicht mehr gültig. Starten Sie neu, um einen neuen zu erhalten.",
+    start_again: "Neu starten",
+    finishing: "Anmeldung wird abgeschlossen…",
+    success_title: "Sie sind angemeldet",
+    signed_in_as: "Angemeldet als {}",
+    loading: "Bitte warten…",
+    secured_by: "Gesichert durch SSOJet",
+    errors: ErrorTexts {
+        invalid_email: "Geben Sie eine gültige E-Mail-Adresse ein.",
+        invalid_phone: "Geben Sie eine gültige Telefonnummer ein.",
+        code_incomplete: "Geben Sie den 6-stelligen Code ein, den wir Ihnen gesendet haben.",
+        invalid_otp: "Der Code ist nicht richtig. Prüfen Sie ihn und versuchen Sie es erneut.",
+        otp_expired: "Der Code ist abgelaufen. Fordern Sie bitte einen neuen an.",
+        too_many_attempts: "Zu viele falsche Codes. Fordern Sie bitte einen neuen an.",
+        rate_limited_for: "Zu viele Versuche. Versuchen Sie es in {} Sekunden erneut.",
+        rate_limited: "Zu viele Versuche. Versuchen Sie es gleich noch einmal.",
+        invalid_origin: "Diese Website darf sich nicht mit dieser Anwendung anmelden.",
+        invalid_client: "Dieses Anmeldeformular ist falsch eingerichtet (unbekannter Client).",
+        invalid_grant: "Die Anmeldung konnte nicht abgeschlossen werden. Bitte starten Sie neu.",
+        method_not_enabled: "Diese Anmeldeart ist hier nicht verfügbar.",
+        delivery_failed: "Die Nachricht konnte nicht gesendet werden. Bitte versuchen Sie es erneut.",
+        network: "Der Anmeldedienst ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
+        browser: "Dieser Browser kann sich auf dieser Seite nicht anmelden (eine sichere https-Seite ist nötig).",
+        fallback: "Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.",
+    },
+};
+
+/// French.
+pub const FR: Texts = Texts {
+    title: "Connexion",
+    subtitle: "Saisissez votre e-mail et nous vous enverrons un code de connexion.",
+    subtitle_link: "Saisissez votre e-mail et nous vous enverrons un lien de connexion.",
+    subtitle_code_or_link: "Saisissez votre e-mail pour recevoir un code ou un lien de connexion.",
+    email_label: "Adresse e-mail",
+    email_placeholder: "vous@exemple.fr",
+    email_submit: "Continuer",
+    email_code_submit: "Recevoir un code par e-mail",
+    magic_link_submit: "Recevoir un lien par e-mail",
+    use_phone: "Utiliser plutôt le téléphone",
+    use_email: "Utiliser plutôt l’e-mail",
+    phone_subtitle: "Saisissez votre numéro et nous vous enverrons un code par SMS.",
+    phone_label: "Numéro de téléphone",
+    country_label: "Indicatif du pays",
+    phone_placeholder: "Numéro de téléphone",
+    phone_submit: "Recevoir un code par SMS",
+    code_title: "Consultez vos e-mails",
+    sms_code_title: "Consultez votre téléphone",
+    code_subtitle: "Nous avons envoyé un code à 6 chiffres à {}.",
+    code_resent: "Nous avons envoyé un nouveau code à {}.",
+    code_label: "Code de vérification",
+    code_submit: "Vérifier",
+    resend: "Renvoyer le code",
+    resend_in: "Renvoyer dans {} s",
+    use_another_email: "Utiliser un autre e-mail",
+    use_another_phone: "Utiliser un autre numéro",
+    link_title: "Consultez vos e-mails",
+    link_subtitle: "Nous avons envoyé un lien de connexion à {}. Ouvrez-le sur n’importe quel appareil pour continuer ici.",
+    link_resent: "Nous avons envoyé un nouveau lien à {}.",
+    link_waiting: "En attente de l’ouverture du lien…",
+    resend_link: "Renvoyer le lien",
+    resend_link_in: "Renvoyer dans {} s",
+    link_expired_title: "Le lien a expiré",
+    link_expired: "Le lien envoyé à {} n’est plus valide. Recommencez pour en recevoir un nouveau.",
+    start_again: "Recommencer",
+    finishing: "Connexion en cours…",
+    success_title: "Vous êtes connecté",
+    signed_in_as: "Connecté en tant que {}",
+    loading: "Veuillez patienter…",
+    secured_by: "Sécurisé par SSOJet",
+    errors: ErrorTexts {
+        invalid_email: "Saisissez une adresse e-mail valide.",
+        invalid_phone: "Saisissez un numéro de téléphone valide.",
+        code_incomplete: "Saisissez le code à 6 chiffres que nous vous avons envoyé.",
+        invalid_otp: "Ce code n’est pas correct. Vérifiez-le et réessayez.",
+        otp_expired: "Ce code a expiré. Demandez-en un nouveau.",
+        too_many_attempts: "Trop de codes erronés. Demandez-en un nouveau.",
+        rate_limited_for: "Trop de tentatives. Réessayez dans {} secondes.",
+        rate_limited: "Trop de tentatives. Réessayez dans un instant.",
+        invalid_origin: "Ce site n’est pas autorisé à se connecter avec cette application.",
+        invalid_client: "Ce formulaire de connexion est mal configuré (client inconnu).",
+        invalid_grant: "La connexion n’a pas pu aboutir. Veuillez recommencer.",
+        method_not_enabled: "Ce mode de connexion n’est pas disponible ici.",
+        delivery_failed: "Le message n’a pas pu être envoyé. Veuillez réessayer.",
+        network: "Le service de connexion est injoignable. Vérifiez votre connexion et réessayez.",
+        browser: "Ce navigateur ne peut pas se connecter sur cette page (une page https sécurisée est nécessaire).",
+        fallback: "Une erreur s’est produite. Veuillez réessayer.",
+    },
+};
+
+/// Spanish.
+pub const ES: Texts = Texts {
+    title: "Iniciar sesión",
+    subtitle: "Introduce tu correo y te enviaremos un código de acceso.",
+    subtitle_link: "Introduce tu correo y te enviaremos un enlace de acceso.",
+    subtitle_code_or_link: "Introduce tu correo para recibir un código o un enlace de acceso.",
+    email_label: "Correo electrónico",
+    email_placeholder: "tu@ejemplo.com",
+    email_submit: "Continuar",
+    email_code_submit: "Enviarme un código",
+    magic_link_submit: "Enviarme un enlace de acceso",
+    use_phone: "Usar el teléfono",
+    use_email: "Usar el correo",
+    phone_subtitle: "Introduce tu número y te enviaremos un código por SMS.",
+    phone_label: "Número de teléfono",
+    country_label: "Prefijo del país",
+    phone_placeholder: "Número de teléfono",
+    phone_submit: "Enviarme un código por SMS",
+    code_title: "Revisa tu correo",
+    sms_code_title: "Revisa tu teléfono",
+    code_subtitle: "Hemos enviado un código de 6 dígitos a {}.",
+    code_resent: "Hemos enviado un código nuevo a {}.",
+    code_label: "Código de verificación",
+    code_submit: "Verificar",
+    resend: "Reenviar código",
+    resend_in: "Reenviar en {} s",
+    use_another_email: "Usar otro correo",
+    use_another_phone: "Usar otro número",
+    link_title: "Revisa tu correo",
+    link_subtitle: "Hemos enviado un enlace de acceso a {}. Ábrelo en cualquier dispositivo para continuar aquí.",
+    link_resent: "Hemos enviado un enlace nuevo a {}.",
+    link_waiting: "Esperando a que abras el enlace…",
+    resend_link: "Reenviar enlace",
+    resend_link_in: "Reenviar en {} s",
+    link_expired_title: "El enlace ha caducado",
+    link_expired: "El enlace enviado a {} ya no es válido. Empieza de nuevo para recibir otro.",
+    start_again: "Empezar de nuevo",
+    finishing: "Completando el inicio de sesión…",
+    success_title: "Has iniciado sesión",
+    signed_in_as: "Sesión iniciada como {}",
+    loading: "Espera un momento…",
+    secured_by: "Protegido por SSOJet",
+    errors: ErrorTexts {
+        invalid_email: "Introduce un correo electrónico válido.",
+        invalid_phone: "Introduce un número de teléfono válido.",
+        code_incomplete: "Introduce el código de 6 dígitos que te enviamos.",
+        invalid_otp: "El código no es correcto. Revísalo e inténtalo de nuevo.",
+        otp_expired: "El código ha caducado. Solicita uno nuevo.",
+        too_many_attempts: "Demasiados códigos incorrectos. Solicita uno nuevo.",
+        rate_limited_for: "Demasiados intentos. Inténtalo de nuevo en {} segundos.",
+        rate_limited: "Demasiados intentos. Inténtalo de nuevo en un momento.",
+        invalid_origin: "Este sitio no puede iniciar sesión con esta aplicación.",
+        invalid_client: "Este formulario de acceso no está bien configurado (cliente desconocido).",
+        invalid_grant: "No se pudo completar el inicio de sesión. Empieza de nuevo.",
+        method_not_enabled: "Este método de acceso no está disponible aquí.",
+        delivery_failed: "No pudimos enviar el mensaje. Inténtalo de nuevo.",
+        network: "No se puede contactar con el servicio de acceso. Revisa tu conexión e inténtalo de nuevo.",
+        browser: "Este navegador no puede iniciar sesión en esta página (se necesita una página https segura).",
+        fallback: "Algo salió mal. Inténtalo de nuevo.",
+    },
+};
+
+/// Japanese.
+pub const JA: Texts = Texts {
+    title: "ログイン",
+    subtitle: "メールアドレスを入力すると、ログインコードをお送りします。",
+    subtitle_link: "メールアドレスを入力すると、ログインリンクをお送りします。",
+    subtitle_code_or_link: "メールアドレスを入力して、ログインコードまたはリンクを受け取ってください。",
+    email_label: "メールアドレス",
+    email_placeholder: "you@example.com",
+    email_submit: "続ける",
+    email_code_submit: "コードをメールで受け取る",
+    magic_link_submit: "ログインリンクをメールで受け取る",
+    use_phone: "電話番号を使う",
+    use_email: "メールアドレスを使う",
+    phone_subtitle: "電話番号を入力すると、SMSでログインコードをお送りします。",
+    phone_label: "電話番号",
+    country_label: "国番号",
+    phone_placeholder: "電話番号",
+    phone_submit: "SMSでコードを受け取る",
+    code_title: "メールを確認してください",
+    sms_code_title: "SMSを確認してください",
+    code_subtitle: "{} に6桁のコードを送信しました。",
+    code_resent: "{} に新しいコードを送信しました。",
+    code_label: "確認コード",
+    code_submit: "確認",
+    resend: "コードを再送信",
+    resend_in: "{} 秒後に再送信できます",
+    use_another_email: "別のメールアドレスを使う",
+    use_another_phone: "別の電話番号を使う",
+    link_title: "メールを確認してください",
+    link_subtitle: "{} にログインリンクを送信しました。どの端末で開いても、ここでログインが完了します。",
+    link_resent: "{} に新しいログインリンクを送信しました。",
+    link_waiting: "リンクが開かれるのを待っています…",
+    resend_link: "リンクを再送信",
+    resend_link_in: "{} 秒後に再送信できます",
+    link_expired_title: "リンクの有効期限が切れました",
+    link_expired: "{} に送信したログインリンクは無効になりました。もう一度やり直してください。",
+    start_again: "やり直す",
+    finishing: "ログインを完了しています…",
+    success_title: "ログインしました",
+    signed_in_as: "{} としてログイン中",
+    loading: "お待ちください…",
+    secured_by: "SSOJet により保護されています",
+    errors: ErrorTexts {
+        invalid_email: "有効なメールアドレスを入力してください。",
+        invalid_phone: "有効な電話番号を入力してください。",
+        code_incomplete: "送信された6桁のコードを入力してください。",
+        invalid_otp: "コードが正しくありません。確認してもう一度お試しください。",
+        otp_expired: "コードの有効期限が切れました。新しいコードをリクエストしてください。",
+        too_many_attempts: "誤ったコードが多すぎます。新しいコードをリクエストしてください。",
+        rate_limited_for: "試行回数が多すぎます。{} 秒後にもう一度お試しください。",
+        rate_limited: "試行回数が多すぎます。しばらくしてからもう一度お試しください。",
+        invalid_origin: "このサイトはこのアプリケーションでログインできません。",
+        invalid_client: "このログインフォームは正しく設定されていません（不明なクライアント）。",
+        invalid_grant: "ログインを完了できませんでした。もう一度やり直してください。",
+        method_not_enabled: "このログイン方法はここでは利用できません。",
+        delivery_failed: "メッセージを送信できませんでした。もう一度お試しください。",
+        network: "ログインサービスに接続できません。接続を確認してもう一度お試しください。",
+        browser: "このブラウザではこのページでログインできません（安全な https ページが必要です）。",
+        fallback: "問題が発生しました。もう一度お試しください。",
     },
 };
 
@@ -164,6 +510,9 @@ impl Texts {
                 ErrorCode::InvalidOrigin => e.invalid_origin.into(),
                 ErrorCode::InvalidClient => e.invalid_client.into(),
                 ErrorCode::InvalidGrant => e.invalid_grant.into(),
+                ErrorCode::InvalidPhone => e.invalid_phone.into(),
+                ErrorCode::MethodNotEnabled => e.method_not_enabled.into(),
+                ErrorCode::DeliveryFailed => e.delivery_failed.into(),
                 _ => e.fallback.into(),
             },
             ApiError::Browser => e.browser.into(),
@@ -201,5 +550,28 @@ mod tests {
         assert_eq!(Locale::from_tag("en-GB"), Locale::En);
         assert_eq!(Locale::from_tag("xx"), Locale::En);
         assert_eq!(Locale::from_tag(""), Locale::En);
+        assert_eq!(Locale::from_tag("de-CH"), Locale::De);
+        assert_eq!(Locale::from_tag("FR"), Locale::Fr);
+        assert_eq!(Locale::from_tag("es_MX"), Locale::Es);
+        assert_eq!(Locale::from_tag("ja-JP"), Locale::Ja);
+    }
+
+    #[test]
+    fn every_table_keeps_the_placeholders() {
+        for t in [&EN, &DE, &FR, &ES, &JA] {
+            for template in [
+                t.code_subtitle,
+                t.code_resent,
+                t.resend_in,
+                t.link_subtitle,
+                t.link_resent,
+                t.resend_link_in,
+                t.link_expired,
+                t.signed_in_as,
+                t.errors.rate_limited_for,
+            ] {
+                assert_eq!(template.matches("{}").count(), 1, "{template}");
+            }
+        }
     }
 }

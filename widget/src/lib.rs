@@ -19,12 +19,13 @@
 //!
 //! ```no_run
 //! use leptos::prelude::*;
-//! use widget::{api::Api, flows::{EmailCodeFlow, SignedIn}};
+//! use widget::{api::Api, flows::{SignInFlow, SignedIn}};
 //!
 //! #[component]
 //! fn Login() -> impl IntoView {
 //!     let api = Api::new("https://auth.example.com", "my-client-id");
-//!     view! { <EmailCodeFlow api=api on_login=move |s: SignedIn| leptos::logging::log!("{:?}", s.user) /> }
+//!     // The methods come from the client's `GET /config`.
+//!     view! { <SignInFlow api=api on_login=move |s: SignedIn| leptos::logging::log!("{:?}", s.user) /> }
 //! }
 //! ```
 //!
@@ -33,7 +34,10 @@
 //! - Every sign-in carries a PKCE (`S256`) challenge made with WebCrypto; the verifier never
 //!   leaves this browser except in the code exchange, so a stolen `state` or code is useless.
 //! - Tokens are kept in memory only and handed to the page through the `ssojet:login` event;
-//!   the widget never writes `localStorage`, `sessionStorage` or cookies.
+//!   the widget never writes `localStorage` or cookies. The one thing it puts in
+//!   `sessionStorage` is a magic link in flight (`ssojet:magic-link`: its `state` and PKCE
+//!   verifier), so the page a link opened in this browser lands on can finish the sign-in;
+//!   it is removed on success, cancel and expiry.
 //! - No HTML is built from strings, so the widget runs under a strict
 //!   Content-Security-Policy (`script-src 'self' 'wasm-unsafe-eval'`).
 

@@ -20,3 +20,14 @@ pub fn CheckIcon() -> impl IntoView {
         </svg>
     }
 }
+
+/// A phone (phone step and SMS code step).
+#[component]
+pub fn PhoneIcon() -> impl IntoView {
+    view! {
+        <svg class="ssojet-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <rect x="6.5" y="2.5" width="11" height="19" rx="2.5"></rect>
+            <path d="M10.5 18h3"></path>
+        </svg>
+    }
+}

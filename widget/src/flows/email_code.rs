@@ -1,40 +1,38 @@
-//! Sign-in with a six-digit code sent by email.
+//! Sign-in with a six-digit code sent by email (or by SMS: the code step is shared).
 //!
 //! Email step → `magic-otp/send` (with a fresh PKCE challenge) → code step →
 //! `email-otp/verify` → `sso/oauth/accesstoken` (with the verifier) → `auth/status` →
 //! success step. The steps are separate components so they can be mounted (and tested)
-//! alone.
+//! alone; [`super::SignInFlow`] strings them together.
 
 use leptos::{ev, html, prelude::*};
+use protocol::SignInMethod;
 use web_sys::HtmlInputElement;
 
-use super::{RESEND_AFTER_SECS, SignedIn, rfc3339_in};
+use super::{SignInFlow, SignedIn};
 use crate::{
-    api::{Api, ApiError},
-    components::{Card, CheckIcon, ErrorRegion, MailIcon, SubmitButton},
+    api::{Api, ApiError, Channel},
+    components::{CheckIcon, ErrorRegion, MailIcon, PhoneIcon, Spinner, SubmitButton},
     countdown::Countdown,
     i18n::{EN, Texts, fill},
-    pkce::Pkce,
 };
 
 /// Length of a code.
 pub const CODE_LEN: usize = 6;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step {
-    Email,
+/// What the email step offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EmailOffer {
+    /// A code only: one "Continue" button.
+    #[default]
     Code,
-    Done,
+    /// A magic link only: one "Email me a sign-in link" button.
+    Link,
+    /// Both: "Email me a code" first, "Email me a sign-in link" second.
+    CodeOrLink,
 }
 
-/// A sent code waiting to be verified: the request handle and the PKCE pair it is bound to.
-#[derive(Debug, Clone)]
-struct Sent {
-    state: String,
-    pkce: Pkce,
-}
-
-/// The whole email-code flow in a card.
+/// The email-code flow alone in a card (the configuration is not fetched).
 #[component]
 pub fn EmailCodeFlow(
     /// The auth API of the client.
@@ -52,188 +50,24 @@ pub fn EmailCodeFlow(
     #[prop(optional)]
     countdown: Option<Countdown>,
 ) -> impl IntoView {
-    let t = texts.unwrap_or(&EN);
-    let countdown = countdown.unwrap_or_default();
-    let api = StoredValue::new(api);
-    let step = RwSignal::new(Step::Email);
-    let current = Memo::new(move |_| step.get());
-    let email = RwSignal::new(String::new());
-    let code = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let resent = RwSignal::new(false);
-    let sent = StoredValue::new(None::<Sent>);
-    let signed_in_email = RwSignal::new(String::new());
-    let focus_email = RwSignal::new(false);
-
-    let fail = move |err: ApiError| {
-        error.set(Some(t.error_message(&err)));
-        if let Some(on_error) = on_error {
-            on_error.try_run(err);
-        }
-    };
-    // The request is dead: back to the email step, keeping the address.
-    let restart = move |err: ApiError| {
-        sent.set_value(None);
-        countdown.stop();
-        code.set(String::new());
-        error.set(None);
-        focus_email.set(true);
-        step.set(Step::Email);
-        // After the email step has mounted, so its live region announces the message.
-        request_animation_frame(move || fail(err));
-    };
-
-    let send = Action::new_local(move |address: &String| {
-        let address = address.clone();
-        async move {
-            let Ok(pkce) = Pkce::generate().await else {
-                return fail(ApiError::Browser);
-            };
-            let Some(api) = api.try_get_value() else {
-                return;
-            };
-            match api.send_code(&address, pkce.challenge()).await {
-                Ok(response) => {
-                    sent.set_value(Some(Sent {
-                        state: response.state,
-                        pkce,
-                    }));
-                    code.set(String::new());
-                    resent.set(false);
-                    error.set(None);
-                    countdown.start(RESEND_AFTER_SECS);
-                    step.set(Step::Code);
-                }
-                Err(err) => fail(err),
-            }
-        }
-    });
-
-    let resend = Action::new_local(move |_: &()| async move {
-        let (Some(Some(current)), Some(api)) = (sent.try_get_value(), api.try_get_value()) else {
-            return;
-        };
-        match api.resend_code(&current.state).await {
-            Ok(response) => {
-                sent.set_value(Some(Sent {
-                    state: response.state,
-                    pkce: current.pkce,
-                }));
-                code.set(String::new());
-                error.set(None);
-                resent.set(true);
-                countdown.start(RESEND_AFTER_SECS);
-            }
-            Err(err) if err.restarts_flow() => restart(err),
-            Err(err) => {
-                if let Some(secs) = err.retry_after() {
-                    countdown.start(u32::try_from(secs).unwrap_or(u32::MAX));
-                }
-                fail(err);
-            }
-        }
-    });
-
-    let verify = Action::new_local(move |otp: &String| {
-        let otp = otp.clone();
-        async move {
-            let (Some(Some(current)), Some(api)) = (sent.try_get_value(), api.try_get_value())
-            else {
-                return;
-            };
-            let verified = match api.verify_code(&current.state, &otp).await {
-                Ok(verified) => verified,
-                Err(err) if err.restarts_flow() => return restart(err),
-                Err(err) => {
-                    code.set(String::new());
-                    return fail(err);
-                }
-            };
-            // The request is used up from here on: any failure means starting again.
-            match finish(&api, &verified.code, current.pkce.verifier()).await {
-                Ok(signed_in) => {
-                    sent.set_value(None);
-                    countdown.stop();
-                    error.set(None);
-                    signed_in_email.set(signed_in.user.email.clone().unwrap_or_default());
-                    step.set(Step::Done);
-                    if let Some(on_login) = on_login {
-                        on_login.try_run(signed_in);
-                    }
-                }
-                Err(err) => restart(err),
-            }
-        }
-    });
-
-    let on_email = Callback::new(move |address: String| {
-        send.dispatch_local(address);
-    });
-    let on_code = Callback::new(move |otp: String| {
-        verify.dispatch_local(otp);
-    });
-    let on_resend = Callback::new(move |()| {
-        resend.dispatch_local(());
-    });
-    let on_back = Callback::new(move |()| {
-        sent.set_value(None);
-        countdown.stop();
-        code.set(String::new());
-        error.set(None);
-        focus_email.set(true);
-        step.set(Step::Email);
-    });
-
     view! {
-        <Card footer=t.secured_by>
-            {move || match current.get() {
-                Step::Email => {
-                    view! {
-                        <EmailStep
-                            email=email
-                            error=error
-                            pending=send.pending()
-                            on_submit=on_email
-                            autofocus=focus_email.get_untracked()
-                            texts=t
-                        />
-                    }
-                        .into_any()
+        <SignInFlow
+            api=api
+            texts=texts.unwrap_or(&EN)
+            on_login=move |s| {
+                if let Some(cb) = on_login {
+                    cb.run(s);
                 }
-                Step::Code => {
-                    view! {
-                        <CodeStep
-                            code=code
-                            email=email
-                            error=error
-                            resent=resent
-                            pending=verify.pending()
-                            resend_pending=resend.pending()
-                            resend_left=countdown.remaining()
-                            on_submit=on_code
-                            on_resend=on_resend
-                            on_back=on_back
-                            texts=t
-                        />
-                    }
-                        .into_any()
+            }
+            on_error=move |e| {
+                if let Some(cb) = on_error {
+                    cb.run(e);
                 }
-                Step::Done => view! { <SuccessStep email=signed_in_email texts=t /> }.into_any(),
-            }}
-        </Card>
+            }
+            countdown=countdown.unwrap_or_default()
+            methods=&[SignInMethod::EmailCode]
+        />
     }
-}
-
-/// Exchanges the authorization code and reads the user.
-async fn finish(api: &Api, code: &str, verifier: &str) -> Result<SignedIn, ApiError> {
-    let tokens = api.exchange(code, verifier).await?;
-    let status = api.status(&tokens.access_token).await?;
-    let expires_at = rfc3339_in(tokens.expires_in);
-    Ok(SignedIn {
-        tokens,
-        expires_at,
-        user: status.user,
-    })
 }
 
 /// Whether `s` can be an email address (the server has the last word).
@@ -270,9 +104,21 @@ pub fn EmailStep(
     /// Whether the code is being sent.
     #[prop(into)]
     pending: Signal<bool>,
-    /// Called with a plausible, trimmed address.
+    /// Called with a plausible, trimmed address to email a code.
     #[prop(into)]
     on_submit: Callback<String>,
+    /// What the step offers; a code when not given.
+    #[prop(optional)]
+    offer: EmailOffer,
+    /// Called with a plausible, trimmed address to email a link.
+    #[prop(optional, into)]
+    on_link: Option<Callback<String>>,
+    /// Whether the link is being sent.
+    #[prop(optional, into)]
+    link_pending: Option<Signal<bool>>,
+    /// "Use phone instead", when SMS is offered too.
+    #[prop(optional_no_strip)]
+    on_use_phone: Option<Callback<()>>,
     /// Move focus to the field on mount (when coming back from the code step).
     #[prop(optional)]
     autofocus: bool,
@@ -289,15 +135,19 @@ pub fn EmailStep(
             }
         });
     }
-    let submit = move |ev: ev::SubmitEvent| {
-        ev.prevent_default();
-        if pending.get_untracked() {
+    let link_pending = link_pending.unwrap_or_else(|| Signal::stored(false));
+    let busy = move || pending.get_untracked() || link_pending.get_untracked();
+    // Checks the address, then hands it to `then`.
+    let checked = move |then: Option<Callback<String>>| {
+        if busy() {
             return;
         }
         let address = email.get_untracked().trim().to_owned();
         if looks_like_email(&address) {
             error.set(None);
-            on_submit.run(address);
+            if let Some(then) = then {
+                then.run(address);
+            }
         } else {
             error.set(Some(t.errors.invalid_email.into()));
             if let Some(input) = input_ref.get_untracked() {
@@ -305,13 +155,67 @@ pub fn EmailStep(
             }
         }
     };
+    let submit = move |ev: ev::SubmitEvent| {
+        ev.prevent_default();
+        checked(match offer {
+            EmailOffer::Link => on_link,
+            _ => Some(on_submit),
+        });
+    };
+    let (subtitle, primary, primary_testid, primary_pending) = match offer {
+        EmailOffer::Code => (t.subtitle, t.email_submit, "email-submit", pending),
+        EmailOffer::Link => (
+            t.subtitle_link,
+            t.magic_link_submit,
+            "magic-link-submit",
+            link_pending,
+        ),
+        EmailOffer::CodeOrLink => (
+            t.subtitle_code_or_link,
+            t.email_code_submit,
+            "email-submit",
+            pending,
+        ),
+    };
+    let secondary = (offer == EmailOffer::CodeOrLink).then(|| {
+        view! {
+            <button
+                type="button"
+                class="ssojet-button ssojet-button-secondary"
+                data-testid="magic-link-submit"
+                disabled=move || link_pending.get() || pending.get()
+                aria-busy=move || if link_pending.get() { "true" } else { "false" }
+                on:click=move |_| checked(on_link)
+            >
+                <Show when=move || link_pending.get()>
+                    <Spinner />
+                    <span class="ssojet-sr-only">{t.loading}</span>
+                </Show>
+                <span class="ssojet-button-label">{t.magic_link_submit}</span>
+            </button>
+        }
+    });
+    let switch = on_use_phone.map(|cb| {
+        view! {
+            <div class="ssojet-row ssojet-row-center">
+                <button
+                    type="button"
+                    class="ssojet-link"
+                    data-testid="use-phone"
+                    on:click=move |_| cb.run(())
+                >
+                    {t.use_phone}
+                </button>
+            </div>
+        }
+    });
     view! {
         <form class="ssojet-step" novalidate on:submit=submit>
             <div class="ssojet-badge">
                 <MailIcon />
             </div>
             <h2 class="ssojet-title">{t.title}</h2>
-            <p class="ssojet-subtitle">{t.subtitle}</p>
+            <p class="ssojet-subtitle">{subtitle}</p>
             <label class="ssojet-field">
                 <span class="ssojet-label">{t.email_label}</span>
                 <input
@@ -332,11 +236,13 @@ pub fn EmailStep(
             </label>
             <ErrorRegion message=error />
             <SubmitButton
-                label=t.email_submit
+                label=primary
                 loading_label=t.loading
-                testid="email-submit"
-                pending=pending
+                testid=primary_testid
+                pending=primary_pending
             />
+            {secondary}
+            {switch}
         </form>
     }
 }
@@ -346,7 +252,7 @@ pub fn EmailStep(
 pub fn CodeStep(
     /// The digits typed so far; cleared after a wrong code.
     code: RwSignal<String>,
-    /// The address the code went to.
+    /// The address (or phone number) the code went to.
     #[prop(into)]
     email: Signal<String>,
     /// The error shown under the field.
@@ -369,14 +275,18 @@ pub fn CodeStep(
     /// Called by the resend button.
     #[prop(into)]
     on_resend: Callback<()>,
-    /// Called by "use another email".
+    /// Called by "use another email" (or number).
     #[prop(into)]
     on_back: Callback<()>,
+    /// Where the code went; email when not given.
+    #[prop(optional)]
+    channel: Channel,
     /// The texts; English when not given.
     #[prop(optional)]
     texts: Option<&'static Texts>,
 ) -> impl IntoView {
     let t = texts.unwrap_or(&EN);
+    let sms = channel == Channel::Sms;
     let input_ref = NodeRef::<html::Input>::new();
     // Focus the field on arrival and whenever it is cleared (after a wrong code or a resend).
     Effect::new(move || {
@@ -448,9 +358,9 @@ pub fn CodeStep(
     view! {
         <form class="ssojet-step" novalidate on:submit=submit>
             <div class="ssojet-badge">
-                <MailIcon />
+                {if sms { view! { <PhoneIcon /> }.into_any() } else { view! { <MailIcon /> }.into_any() }}
             </div>
-            <h2 class="ssojet-title">{t.code_title}</h2>
+            <h2 class="ssojet-title">{if sms { t.sms_code_title } else { t.code_title }}</h2>
             <p class="ssojet-subtitle">{subtitle}</p>
             <label class="ssojet-field">
                 <span class="ssojet-label">{t.code_label}</span>
@@ -486,7 +396,7 @@ pub fn CodeStep(
                     data-testid="back-link"
                     on:click=move |_| on_back.run(())
                 >
-                    {t.use_another_email}
+                    {if sms { t.use_another_phone } else { t.use_another_email }}
                 </button>
                 <button
                     type="button"

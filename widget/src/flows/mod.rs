@@ -1,10 +1,19 @@
-//! Sign-in flows, one per file. Each ends with a [`SignedIn`].
+//! Sign-in flows, one per file, and the card that offers them ([`SignInFlow`]). Each ends
+//! with the same exchange ([`finish`]) and a [`SignedIn`].
 
 pub mod email_code;
+pub mod magic_link;
+pub mod phone;
+pub mod sign_in;
 
-pub use email_code::{CodeStep, EmailCodeFlow, EmailStep, SuccessStep};
+pub use email_code::{CodeStep, EmailCodeFlow, EmailOffer, EmailStep, SuccessStep};
+pub use magic_link::CheckEmailStep;
+pub use phone::PhoneStep;
+pub use sign_in::{Offer, SignInFlow, offer};
 
 use protocol::{TokenResponse, User};
+
+use crate::api::{Api, ApiError};
 
 /// The result of a sign-in. Tokens live only in memory: in this value and in what the
 /// page's `ssojet:login` handler does with them.
@@ -29,4 +38,17 @@ pub(crate) fn rfc3339_in(secs: u64) -> String {
     js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms))
         .to_iso_string()
         .into()
+}
+
+/// Exchanges the authorization code (with the PKCE verifier) and reads the user: the last
+/// hop of every method.
+pub(crate) async fn finish(api: &Api, code: &str, verifier: &str) -> Result<SignedIn, ApiError> {
+    let tokens = api.exchange(code, verifier).await?;
+    let status = api.status(&tokens.access_token).await?;
+    let expires_at = rfc3339_in(tokens.expires_in);
+    Ok(SignedIn {
+        tokens,
+        expires_at,
+        user: status.user,
+    })
 }

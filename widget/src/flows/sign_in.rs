@@ -1,0 +1,605 @@
+//! The whole card: fetches the client's enabled methods and strings the steps of the
+//! email-code, magic-link and SMS-code flows together. Every flow ends in the same
+//! [`super::finish`] and the same success step.
+
+use leptos::{prelude::*, task::spawn_local};
+use protocol::{ErrorBody, ErrorCode, MagicLinkStatus, SignInMethod};
+
+use super::{
+    CodeStep, EmailOffer, EmailStep, RESEND_AFTER_SECS, SignedIn, SuccessStep, finish,
+    magic_link::{self, CheckEmailStep, FinishingStep, Pending},
+    phone::{PhoneStep, country_for_locale},
+};
+use crate::{
+    api::{Api, ApiError, Channel},
+    components::Card,
+    countdown::Countdown,
+    i18n::{EN, Texts},
+    pkce::Pkce,
+};
+
+/// What the card offers, from the client's enabled methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offer {
+    /// The email step and its buttons; `None` when no email method is enabled.
+    pub email: Option<EmailOffer>,
+    /// Whether the phone step is reachable.
+    pub sms: bool,
+    /// Whether the card opens on the phone step (SMS listed first, or the only method).
+    pub phone_first: bool,
+}
+
+/// What to show for `methods` (in the server's order). Nothing usable (an empty list, only
+/// unknown methods, or no configuration at all) falls back to the email code.
+pub fn offer(methods: &[SignInMethod]) -> Offer {
+    let has = |m: SignInMethod| methods.contains(&m);
+    let email = match (has(SignInMethod::EmailCode), has(SignInMethod::MagicLink)) {
+        (true, true) => Some(EmailOffer::CodeOrLink),
+        (true, false) => Some(EmailOffer::Code),
+        (false, true) => Some(EmailOffer::Link),
+        (false, false) => None,
+    };
+    let sms = has(SignInMethod::SmsCode);
+    if email.is_none() && !sms {
+        return Offer {
+            email: Some(EmailOffer::Code),
+            sms: false,
+            phone_first: false,
+        };
+    }
+    let first_known = methods.iter().find(|m| {
+        matches!(
+            m,
+            SignInMethod::EmailCode | SignInMethod::MagicLink | SignInMethod::SmsCode
+        )
+    });
+    Offer {
+        email,
+        sms,
+        phone_first: email.is_none() || first_known == Some(&SignInMethod::SmsCode),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Loading,
+    Email,
+    Phone,
+    Code,
+    CheckEmail,
+    Finishing,
+    Done,
+}
+
+/// A sent code waiting to be verified: the request handle, the PKCE pair it is bound to,
+/// and where it went.
+#[derive(Debug, Clone)]
+struct Sent {
+    state: String,
+    pkce: Pkce,
+    channel: Channel,
+}
+
+fn dead_request() -> ApiError {
+    ApiError::Api(ErrorBody {
+        error: ErrorCode::InvalidGrant,
+        message: String::new(),
+        retry_after: None,
+    })
+}
+
+/// The sign-in card: every method the client enabled.
+#[component]
+pub fn SignInFlow(
+    /// The auth API of the client.
+    api: Api,
+    /// The texts; English when not given.
+    #[prop(optional)]
+    texts: Option<&'static Texts>,
+    /// Called once the person is signed in.
+    #[prop(into, optional)]
+    on_login: Option<Callback<SignedIn>>,
+    /// Called for every failed call to the API.
+    #[prop(into, optional)]
+    on_error: Option<Callback<ApiError>>,
+    /// The resend countdown; a real one-second timer when not given.
+    #[prop(optional)]
+    countdown: Option<Countdown>,
+    /// The methods to offer; fetched from `GET /config` when not given.
+    #[prop(optional)]
+    methods: Option<&'static [SignInMethod]>,
+    /// A BCP 47 tag choosing the default country of the phone step; the browser's
+    /// language when not given.
+    #[prop(optional, into)]
+    locale: Option<String>,
+) -> impl IntoView {
+    let t = texts.unwrap_or(&EN);
+    let countdown = countdown.unwrap_or_default();
+    let landing = magic_link::landing();
+    let fetch_config = methods.is_none();
+    let api = StoredValue::new(api);
+    let offered = RwSignal::new(methods.map(offer));
+    let on_phone = RwSignal::new(offered.get_untracked().is_some_and(|o| o.phone_first));
+    let entry = move || match offered.get_untracked() {
+        None => Step::Loading,
+        Some(_) if on_phone.get_untracked() => Step::Phone,
+        Some(_) => Step::Email,
+    };
+    let step = RwSignal::new(if landing.is_some() {
+        Step::Finishing
+    } else {
+        entry()
+    });
+    let current = Memo::new(move |_| step.get());
+
+    let email = RwSignal::new(String::new());
+    let default_country = locale
+        .or_else(|| web_sys::window().and_then(|w| w.navigator().language()))
+        .map_or("US", |tag| country_for_locale(&tag).iso);
+    let country_iso = RwSignal::new(default_country);
+    let number = RwSignal::new(String::new());
+    // Where the code or link went (shown on the code and check-email steps).
+    let target = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let resent = RwSignal::new(false);
+    let sent = StoredValue::new(None::<Sent>);
+    let code_channel = RwSignal::new(Channel::Email);
+    let link = StoredValue::new(landing.clone());
+    let link_expired = RwSignal::new(false);
+    // Bumped to stop the running poll loop.
+    let poll_gen = StoredValue::new(0_u32);
+    let signed_in_as = RwSignal::new(String::new());
+    let focus_entry = RwSignal::new(false);
+    on_cleanup(move || {
+        poll_gen.try_update_value(|g| *g += 1);
+    });
+
+    if fetch_config {
+        spawn_local(async move {
+            let Some(api) = api.try_get_value() else {
+                return;
+            };
+            let methods = api.config().await.map(|c| c.methods).unwrap_or_default();
+            let o = offer(&methods);
+            on_phone.try_set(o.phone_first);
+            offered.try_set(Some(o));
+            if step.try_get_untracked() == Some(Step::Loading) {
+                step.try_set(entry());
+            }
+        });
+    }
+
+    let fail = move |err: ApiError| {
+        error.try_set(Some(t.error_message(&err)));
+        if let Some(on_error) = on_error {
+            on_error.try_run(err);
+        }
+    };
+    let stop_polling = move || {
+        poll_gen.try_update_value(|g| *g += 1);
+    };
+    // Drops any request in flight (and the stored link).
+    let reset = move || {
+        sent.try_set_value(None);
+        stop_polling();
+        if link.try_update_value(Option::take).flatten().is_some() {
+            magic_link::forget();
+        }
+        link_expired.try_set(false);
+        countdown.stop();
+        code.try_set(String::new());
+        error.try_set(None);
+        resent.try_set(false);
+    };
+    let to_entry = move || {
+        reset();
+        focus_entry.try_set(true);
+        step.try_set(entry());
+    };
+    // The request is dead: back to where it started, keeping what was typed.
+    let restart = move |err: ApiError| {
+        to_entry();
+        // After the step has mounted, so its live region announces the message.
+        request_animation_frame(move || fail(err));
+    };
+    let done = move |signed_in: SignedIn| {
+        reset();
+        let shown = signed_in
+            .user
+            .email
+            .clone()
+            .unwrap_or_else(|| target.get_untracked());
+        signed_in_as.try_set(shown);
+        step.try_set(Step::Done);
+        if let Some(on_login) = on_login {
+            on_login.try_run(signed_in);
+        }
+    };
+    // The last hop of every method: exchange, read the user, signed in.
+    let complete = move |api: Api, auth_code: String, verifier: String| async move {
+        match finish(&api, &auth_code, &verifier).await {
+            Ok(signed_in) => done(signed_in),
+            Err(err) => restart(err),
+        }
+    };
+
+    // ---- Codes by email or SMS ----
+    let send = Action::new_local(move |(channel, to): &(Channel, String)| {
+        let (channel, to) = (*channel, to.clone());
+        async move {
+            let Ok(pkce) = Pkce::generate().await else {
+                return fail(ApiError::Browser);
+            };
+            let Some(api) = api.try_get_value() else {
+                return;
+            };
+            let result = match channel {
+                Channel::Email => api.send_code(&to, pkce.challenge()).await,
+                Channel::Sms => api.send_phone_code(&to, pkce.challenge()).await,
+            };
+            match result {
+                Ok(response) => {
+                    sent.set_value(Some(Sent {
+                        state: response.state,
+                        pkce,
+                        channel,
+                    }));
+                    target.set(to);
+                    code_channel.set(channel);
+                    code.set(String::new());
+                    resent.set(false);
+                    error.set(None);
+                    countdown.start(RESEND_AFTER_SECS);
+                    step.set(Step::Code);
+                }
+                Err(err) => fail(err),
+            }
+        }
+    });
+
+    let resend = Action::new_local(move |_: &()| async move {
+        let (Some(Some(current)), Some(api)) = (sent.try_get_value(), api.try_get_value()) else {
+            return;
+        };
+        match api.resend_code(current.channel, &current.state).await {
+            Ok(response) => {
+                sent.set_value(Some(Sent {
+                    state: response.state,
+                    ..current
+                }));
+                code.set(String::new());
+                error.set(None);
+                resent.set(true);
+                countdown.start(RESEND_AFTER_SECS);
+            }
+            Err(err) if err.restarts_flow() => restart(err),
+            Err(err) => {
+                if let Some(secs) = err.retry_after() {
+                    countdown.start(u32::try_from(secs).unwrap_or(u32::MAX));
+                }
+                fail(err);
+            }
+        }
+    });
+
+    let verify = Action::new_local(move |otp: &String| {
+        let otp = otp.clone();
+        async move {
+            let (Some(Some(current)), Some(api)) = (sent.try_get_value(), api.try_get_value())
+            else {
+                return;
+            };
+            match api.verify_code(current.channel, &current.state, &otp).await {
+                // The request is used up from here on: any failure means starting again.
+                Ok(verified) => {
+                    complete(api, verified.code, current.pkce.verifier().into()).await;
+                }
+                Err(err) if err.restarts_flow() => restart(err),
+                Err(err) => {
+                    code.set(String::new());
+                    fail(err);
+                }
+            }
+        }
+    });
+
+    // ---- Magic links ----
+    let expire = move || {
+        stop_polling();
+        if link.try_update_value(Option::take).flatten().is_some() {
+            magic_link::forget();
+        }
+        countdown.stop();
+        error.try_set(None);
+        link_expired.try_set(true);
+    };
+    let poll = move |generation: u32| async move {
+        let mut attempt = 0;
+        loop {
+            let Some(Some(pending)) = link.try_get_value() else {
+                return;
+            };
+            let expires_at = magic_link::parse_time(&pending.expires_at);
+            let Some(delay) = magic_link::next_poll_delay(attempt, js_sys::Date::now(), expires_at)
+            else {
+                return expire();
+            };
+            magic_link::sleep(delay).await;
+            let Some(api) = api.try_get_value() else {
+                return;
+            };
+            if poll_gen.try_get_value() != Some(generation) {
+                return;
+            }
+            let status = api
+                .magic_link_status(&pending.state, &pending.code_verifier)
+                .await;
+            if poll_gen.try_get_value() != Some(generation) {
+                return;
+            }
+            match status {
+                Ok(status) => match (status.status, status.code) {
+                    (MagicLinkStatus::Verified, Some(auth_code)) => {
+                        stop_polling();
+                        return complete(api, auth_code, pending.code_verifier).await;
+                    }
+                    (MagicLinkStatus::Expired, _) => return expire(),
+                    _ => {}
+                },
+                // Keep waiting through a flaky network or a rate limit.
+                Err(ApiError::Network) => {}
+                Err(err) if err.code() == ErrorCode::RateLimited.as_str() => {}
+                Err(err) => return restart(err),
+            }
+            attempt += 1;
+        }
+    };
+    let start_polling = move || {
+        let generation = poll_gen
+            .try_update_value(|g| {
+                *g += 1;
+                *g
+            })
+            .unwrap_or_default();
+        spawn_local(poll(generation));
+    };
+
+    let send_link = Action::new_local(move |to: &String| {
+        let to = to.clone();
+        async move {
+            let Ok(pkce) = Pkce::generate().await else {
+                return fail(ApiError::Browser);
+            };
+            let Some(api) = api.try_get_value() else {
+                return;
+            };
+            match api.send_magic_link(&to, pkce.challenge()).await {
+                Ok(response) => {
+                    let pending = Pending {
+                        state: response.state,
+                        code_verifier: pkce.verifier().into(),
+                        expires_at: response.expires_at,
+                        email: to.clone(),
+                    };
+                    // Only now is there a `state` to come back with; the link cannot have
+                    // been opened yet.
+                    magic_link::remember(&pending);
+                    link.set_value(Some(pending));
+                    target.set(to);
+                    link_expired.set(false);
+                    resent.set(false);
+                    error.set(None);
+                    countdown.start(RESEND_AFTER_SECS);
+                    step.set(Step::CheckEmail);
+                    start_polling();
+                }
+                Err(err) => fail(err),
+            }
+        }
+    });
+
+    let resend_link = Action::new_local(move |_: &()| async move {
+        let (Some(Some(current)), Some(api)) = (link.try_get_value(), api.try_get_value()) else {
+            return;
+        };
+        match api.resend_magic_link(&current.state).await {
+            Ok(response) => {
+                let pending = Pending {
+                    state: response.state,
+                    expires_at: response.expires_at,
+                    ..current
+                };
+                magic_link::remember(&pending);
+                link.set_value(Some(pending));
+                error.set(None);
+                resent.set(true);
+                countdown.start(RESEND_AFTER_SECS);
+                start_polling();
+            }
+            Err(err) if err.restarts_flow() => restart(err),
+            Err(err) => {
+                if let Some(secs) = err.retry_after() {
+                    countdown.start(u32::try_from(secs).unwrap_or(u32::MAX));
+                }
+                fail(err);
+            }
+        }
+    });
+
+    // ---- Landing here from a link opened in this browser ----
+    if let Some(pending) = landing {
+        spawn_local(async move {
+            let Some(api) = api.try_get_value() else {
+                return;
+            };
+            target.set(pending.email.clone());
+            let mut outcome = Err(dead_request());
+            for attempt in 1..=4_u32 {
+                match api
+                    .magic_link_status(&pending.state, &pending.code_verifier)
+                    .await
+                {
+                    Ok(status) => match (status.status, status.code) {
+                        (MagicLinkStatus::Verified, Some(auth_code)) => {
+                            outcome = Ok(auth_code);
+                            break;
+                        }
+                        (MagicLinkStatus::Expired, _) => break,
+                        _ => magic_link::sleep(500 * attempt).await,
+                    },
+                    Err(err) => {
+                        outcome = Err(err);
+                        break;
+                    }
+                }
+            }
+            match outcome {
+                Ok(auth_code) => complete(api, auth_code, pending.code_verifier).await,
+                Err(err) => restart(err),
+            }
+            magic_link::clean_url();
+        });
+    }
+
+    // ---- Steps ----
+    let on_email = Callback::new(move |address: String| {
+        send.dispatch_local((Channel::Email, address));
+    });
+    let on_link = Callback::new(move |address: String| {
+        send_link.dispatch_local(address);
+    });
+    let on_phone_number = Callback::new(move |e164: String| {
+        send.dispatch_local((Channel::Sms, e164));
+    });
+    let on_code = Callback::new(move |otp: String| {
+        verify.dispatch_local(otp);
+    });
+    let on_resend = Callback::new(move |()| {
+        resend.dispatch_local(());
+    });
+    let on_resend_link = Callback::new(move |()| {
+        resend_link.dispatch_local(());
+    });
+    let on_back = Callback::new(move |()| to_entry());
+    let on_use_phone = Callback::new(move |()| {
+        on_phone.set(true);
+        to_entry();
+    });
+    let on_use_email = Callback::new(move |()| {
+        on_phone.set(false);
+        to_entry();
+    });
+
+    view! {
+        <Card footer=t.secured_by>
+            {move || {
+                let o = offered.get_untracked();
+                match current.get() {
+                    Step::Loading => {
+                        view! { <FinishingStep title=t.loading testid="loading" /> }.into_any()
+                    }
+                    Step::Finishing => {
+                        view! { <FinishingStep title=t.finishing testid="finishing" /> }
+                            .into_any()
+                    }
+                    Step::Email => {
+                        view! {
+                            <EmailStep
+                                email=email
+                                error=error
+                                pending=send.pending()
+                                on_submit=on_email
+                                offer=o.and_then(|o| o.email).unwrap_or_default()
+                                on_link=on_link
+                                link_pending=send_link.pending()
+                                on_use_phone=o.filter(|o| o.sms).map(|_| on_use_phone)
+                                autofocus=focus_entry.get_untracked()
+                                texts=t
+                            />
+                        }
+                            .into_any()
+                    }
+                    Step::Phone => {
+                        view! {
+                            <PhoneStep
+                                country_iso=country_iso
+                                number=number
+                                error=error
+                                pending=send.pending()
+                                on_submit=on_phone_number
+                                on_use_email=o
+                                    .filter(|o| o.email.is_some())
+                                    .map(|_| on_use_email)
+                                autofocus=focus_entry.get_untracked()
+                                texts=t
+                            />
+                        }
+                            .into_any()
+                    }
+                    Step::Code => {
+                        view! {
+                            <CodeStep
+                                code=code
+                                email=target
+                                error=error
+                                resent=resent
+                                pending=verify.pending()
+                                resend_pending=resend.pending()
+                                resend_left=countdown.remaining()
+                                on_submit=on_code
+                                on_resend=on_resend
+                                on_back=on_back
+                                channel=code_channel.get_untracked()
+                                texts=t
+                            />
+                        }
+                            .into_any()
+                    }
+                    Step::CheckEmail => {
+                        view! {
+                            <CheckEmailStep
+                                email=target
+                                expired=link_expired
+                                resent=resent
+                                error=error
+                                resend_pending=resend_link.pending()
+                                resend_left=countdown.remaining()
+                                on_resend=on_resend_link
+                                on_cancel=on_back
+                                texts=t
+                            />
+                        }
+                            .into_any()
+                    }
+                    Step::Done => view! { <SuccessStep email=signed_in_as texts=t /> }.into_any(),
+                }
+            }}
+        </Card>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use SignInMethod::{EmailCode, MagicLink, SmsCode, Unknown};
+
+    #[test]
+    fn methods_choose_the_offer() {
+        let o = offer(&[EmailCode, MagicLink, SmsCode]);
+        assert_eq!(o.email, Some(EmailOffer::CodeOrLink));
+        assert!(o.sms && !o.phone_first);
+        assert_eq!(offer(&[MagicLink]).email, Some(EmailOffer::Link));
+        let sms_only = offer(&[SmsCode]);
+        assert_eq!(sms_only.email, None);
+        assert!(sms_only.phone_first);
+        assert!(offer(&[Unknown, SmsCode, EmailCode]).phone_first);
+        let fallback = Offer {
+            email: Some(EmailOffer::Code),
+            sms: false,
+            phone_first: false,
+        };
+        assert_eq!(offer(&[]), fallback);
+        assert_eq!(offer(&[Unknown]), fallback);
+    }
+}
