@@ -15,15 +15,27 @@ pub trait Clock: MaybeSendSync + Debug {
     fn now(&self) -> SystemTime;
 }
 
-/// The operating system's wall clock.
+/// The real wall clock: the operating system's natively, `Date.now()` on wasm32 (with the
+/// `wasm` feature; `SystemTime::now()` panics there).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Clock for SystemClock {
     // The one place that reads the wall clock; everything else goes through `Clock`.
     #[allow(clippy::disallowed_methods)]
     fn now(&self) -> SystemTime {
         SystemTime::now()
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", feature = "wasm"))]
+impl Clock for SystemClock {
+    fn now(&self) -> SystemTime {
+        // Milliseconds since the epoch, as a float; never negative for real dates.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let millis = js_sys::Date::now().max(0.0) as u64;
+        UNIX_EPOCH + Duration::from_millis(millis)
     }
 }
 

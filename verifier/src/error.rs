@@ -44,10 +44,15 @@ pub enum BuildError {
     #[cfg(feature = "remote-jwks")]
     #[error("cannot create the HTTP client: {0}")]
     HttpClient(#[source] reqwest::Error),
-    /// No `jsonwebtoken` crypto provider is available: enable exactly one of the `native` and
-    /// `rust-crypto` features, or install a provider before building.
-    #[error("no crypto provider: enable the `native` or `rust-crypto` feature")]
-    NoCryptoProvider,
+    /// The audience check was turned off but audiences were given too, or the other way round.
+    #[error("audiences were given together with `insecure_accept_any_audience`")]
+    ConflictingAudience,
+    /// wasm32 has no wall clock without the `wasm` feature: pass a [`Clock`](crate::Clock).
+    #[error("no clock: enable the `wasm` feature or pass a Clock")]
+    NoClock,
+    /// An `authorized_parties` list is empty or holds an empty string.
+    #[error("authorized parties must be non-empty strings")]
+    EmptyAuthorizedParty,
 }
 
 /// Why a key cannot be used to verify signatures.
@@ -72,6 +77,18 @@ pub enum KeyError {
     /// The key material could not be parsed.
     #[error("the key material could not be parsed")]
     Unparsable,
+    /// RSA keys must have at least 2048 bits.
+    #[error("RSA key of {bits} bits is too short (at least 2048)")]
+    RsaKeyTooShort {
+        /// The modulus size.
+        bits: usize,
+    },
+    /// The PEM block is not a public key (`PUBLIC KEY` or `RSA PUBLIC KEY`).
+    #[error("the PEM block is not a public key")]
+    NotAPublicKey,
+    /// Another key in the set has the same `kid`; both are dropped.
+    #[error("another key has the same kid")]
+    DuplicateKid,
 }
 
 /// Why fetching the JWKS failed.
@@ -132,6 +149,13 @@ pub enum VerifyError {
     /// The header names a critical extension (`crit`) this verifier does not implement.
     #[error("token uses unsupported critical header parameters")]
     UnsupportedCritical,
+    /// The header uses a parameter the verifier refuses: `b64: false` (unencoded payload),
+    /// `cty: JWT` (nested token) or `zip`.
+    #[error("token uses the unsupported header parameter {0:?}")]
+    UnsupportedHeader(&'static str),
+    /// The header or the claims repeat a member name.
+    #[error("duplicate member {0:?} in the {1}")]
+    DuplicateMember(String, &'static str),
     /// The header's `alg` is not the algorithm of the selected key (this covers `none` and
     /// HMAC algorithms, which no public key ever allows).
     #[error("algorithm {alg:?} is not allowed for this key")]
@@ -148,8 +172,8 @@ pub enum VerifyError {
         /// The `kid` the token named.
         kid: String,
     },
-    /// The header's `typ` is missing or not `at+jwt`.
-    #[error("token type {typ:?} is not at+jwt")]
+    /// The header's `typ` is missing or not the expected type (`at+jwt` by default).
+    #[error("token type {typ:?} is not the expected type")]
     InvalidType {
         /// The `typ` the token had, if any.
         typ: Option<String>,
@@ -166,6 +190,9 @@ pub enum VerifyError {
     /// `aud` contains none of the accepted audiences.
     #[error("wrong audience")]
     InvalidAudience,
+    /// Authorized parties are configured and neither `azp` nor `client_id` is one of them.
+    #[error("the token was issued to a client that is not authorized")]
+    UnauthorizedParty,
     /// `exp` has passed (allowing for the leeway).
     #[error("token expired")]
     Expired,
@@ -196,9 +223,12 @@ impl VerifyError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Malformed {
-    /// Not three non-empty base64url segments separated by dots.
+    /// Not three non-empty segments separated by dots.
     #[error("not a compact JWS with three segments")]
     Segments,
+    /// A segment holds characters outside the unpadded base64url alphabet.
+    #[error("not unpadded base64url")]
+    Encoding,
     /// The header is not base64url-encoded JSON with a string `alg`.
     #[error("bad header")]
     Header,

@@ -42,9 +42,10 @@ pub type FetchFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<u8>, FetchErro
 /// `fetch`, a client with a proxy); any `Fn(String) -> impl Future<Output = Result<Vec<u8>,
 /// FetchError>>` closure is one.
 ///
-/// The fetcher owns the timeout and the response size limit ([`ReqwestFetcher`] applies
-/// those of the [`RefreshPolicy`]). The verifier never calls it concurrently with itself for
-/// the same verifier, and parses the body it returns.
+/// A fetcher returns the body of a `200` response only ([`FetchError::Status`] otherwise),
+/// does not follow redirects, and owns the timeout ([`ReqwestFetcher`] applies the
+/// [`RefreshPolicy`]'s). The verifier enforces the size limit on what it returns, never calls
+/// it concurrently with itself for the same verifier, and parses the body.
 pub trait JwksFetcher: MaybeSendSync {
     /// GETs `url` and returns the body of a successful response.
     fn fetch<'a>(&'a self, url: &'a str) -> FetchFuture<'a>;
@@ -72,8 +73,14 @@ pub struct RefreshPolicy {
     pub cooldown: Duration,
     /// Timeout of one fetch, used by [`ReqwestFetcher`] (default 5 seconds).
     pub fetch_timeout: Duration,
-    /// Largest accepted JWKS response, used by [`ReqwestFetcher`] (default 256 KiB).
+    /// Largest accepted JWKS response (default 256 KiB).
     pub max_document_bytes: usize,
+    /// If refreshing fails, the last good keys stay in use until they are this old (default
+    /// 1 hour); after that tokens get [`VerifyError::KeysUnavailable`](crate::VerifyError).
+    pub max_stale: Duration,
+    /// With a spawner (tokio with the `remote-jwks` feature, `spawn_local` with `wasm`), a
+    /// background refresh starts this long before `max_age` (default 1 minute).
+    pub refresh_ahead: Duration,
 }
 
 impl Default for RefreshPolicy {
@@ -83,6 +90,8 @@ impl Default for RefreshPolicy {
             cooldown: Duration::from_secs(30),
             fetch_timeout: Duration::from_secs(5),
             max_document_bytes: 256 * 1024,
+            max_stale: Duration::from_secs(3600),
+            refresh_ahead: Duration::from_secs(60),
         }
     }
 }
@@ -106,6 +115,20 @@ impl RefreshPolicy {
     #[must_use]
     pub fn fetch_timeout(mut self, timeout: Duration) -> Self {
         self.fetch_timeout = timeout;
+        self
+    }
+
+    /// Sets [`max_stale`](Self::max_stale).
+    #[must_use]
+    pub fn max_stale(mut self, max_stale: Duration) -> Self {
+        self.max_stale = max_stale;
+        self
+    }
+
+    /// Sets [`refresh_ahead`](Self::refresh_ahead).
+    #[must_use]
+    pub fn refresh_ahead(mut self, refresh_ahead: Duration) -> Self {
+        self.refresh_ahead = refresh_ahead;
         self
     }
 
@@ -169,7 +192,7 @@ impl ReqwestFetcher {
             .await
             .map_err(map)?;
         let status = response.status();
-        if !status.is_success() {
+        if status != reqwest::StatusCode::OK {
             return Err(FetchError::Status(status.as_u16()));
         }
         let too_large = FetchError::TooLarge {

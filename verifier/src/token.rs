@@ -1,36 +1,25 @@
-//! Parsing a compact JWS and checking its header and registered claims.
+//! Parsing a compact JWS by hand, and checking its header and registered claims.
+//!
+//! Everything is read in one pass per JSON object, with borrowed strings where possible;
+//! repeated member names are reported instead of letting the last one win.
+
+use std::borrow::Cow;
+use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Deserialize;
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::claims::Audience;
 use crate::error::{Malformed, VerifyError};
 
-/// The `typ` values accepted for access tokens (RFC 9068), compared case-insensitively.
-const ACCESS_TOKEN_TYPES: [&str; 2] = ["at+jwt", "application/at+jwt"];
-
-/// The header fields we read. `jku`, `x5u`, `jwk` and `x5c` are deliberately ignored: keys
-/// come only from the configured source.
-#[derive(Debug, Deserialize)]
-pub(crate) struct Header {
-    pub(crate) alg: String,
-    #[serde(default)]
-    pub(crate) kid: Option<String>,
-    #[serde(default)]
-    pub(crate) typ: Option<String>,
-    #[serde(default)]
-    crit: Option<serde_json::Value>,
-}
-
-/// A token split into its parts; nothing verified yet.
+/// A token split into its three segments; nothing decoded yet.
 #[derive(Debug)]
-pub(crate) struct Parsed<'a> {
-    pub(crate) header: Header,
-    /// `base64url(header) "." base64url(payload)`: what the signature covers.
-    pub(crate) signing_input: &'a str,
-    pub(crate) signature: &'a str,
-    pub(crate) payload: Vec<u8>,
+pub(crate) struct Parts<'t> {
+    pub(crate) header: &'t str,
+    pub(crate) payload: &'t str,
+    /// `header "." payload`: what the signature covers.
+    pub(crate) signing_input: &'t str,
+    pub(crate) signature: &'t str,
 }
 
 fn is_base64url(segment: &str) -> bool {
@@ -39,67 +28,209 @@ fn is_base64url(segment: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Splits and decodes a compact JWS (`header.payload.signature`), checks its size and header
-/// shape. JWE (five segments) and JSON serializations are refused.
-pub(crate) fn parse(token: &str, max_len: usize) -> Result<Parsed<'_>, VerifyError> {
+/// Splits a compact JWS: the size cap, exactly three non-empty segments, unpadded base64url.
+pub(crate) fn split(token: &str, max_len: usize) -> Result<Parts<'_>, VerifyError> {
     if token.len() > max_len {
         return Err(VerifyError::TooLarge {
             len: token.len(),
             max: max_len,
         });
     }
-    let mut parts = token.split('.');
-    let (Some(header_b64), Some(payload_b64), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let segments = VerifyError::Malformed(Malformed::Segments);
+    let (header, rest) = token.split_once('.').ok_or(segments)?;
+    let (payload, signature) = rest
+        .split_once('.')
+        .ok_or(VerifyError::Malformed(Malformed::Segments))?;
+    if header.is_empty() || payload.is_empty() || signature.is_empty() || signature.contains('.') {
         return Err(VerifyError::Malformed(Malformed::Segments));
-    };
-    if header_b64.is_empty() || payload_b64.is_empty() {
-        return Err(VerifyError::Malformed(Malformed::Segments));
     }
-    if !is_base64url(signature) {
-        return Err(VerifyError::Malformed(Malformed::Signature));
+    if !(is_base64url(header) && is_base64url(payload) && is_base64url(signature)) {
+        return Err(VerifyError::Malformed(Malformed::Encoding));
     }
-    let header_json = URL_SAFE_NO_PAD
-        .decode(header_b64)
-        .map_err(|_| VerifyError::Malformed(Malformed::Header))?;
-    let header: Header = serde_json::from_slice(&header_json)
-        .map_err(|_| VerifyError::Malformed(Malformed::Header))?;
-    if header.crit.is_some() {
-        return Err(VerifyError::UnsupportedCritical);
-    }
-    let payload = URL_SAFE_NO_PAD
-        .decode(payload_b64)
-        .map_err(|_| VerifyError::Malformed(Malformed::Payload))?;
-    let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
-    Ok(Parsed {
+    Ok(Parts {
         header,
-        signing_input,
-        signature,
         payload,
+        signing_input: &token[..header.len() + 1 + payload.len()],
+        signature,
     })
 }
 
-/// Checks `typ` is an access token type.
-pub(crate) fn check_type(header: &Header) -> Result<(), VerifyError> {
-    match &header.typ {
-        Some(typ)
-            if ACCESS_TOKEN_TYPES
-                .iter()
-                .any(|t| typ.eq_ignore_ascii_case(t)) =>
-        {
-            Ok(())
+/// Decodes one segment; `what` says which one on failure (non-canonical trailing bits).
+pub(crate) fn decode(segment: &str, what: Malformed) -> Result<Vec<u8>, VerifyError> {
+    URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| VerifyError::Malformed(what))
+}
+
+/// A JSON string, borrowed from the input unless it had escapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Str<'a>(pub(crate) Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Str<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor;
+        impl<'de> Visitor<'de> for StrVisitor {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
         }
-        typ => Err(VerifyError::InvalidType { typ: typ.clone() }),
+        deserializer.deserialize_str(StrVisitor)
     }
 }
 
-/// A NumericDate: integer or fractional seconds since the epoch, floored.
+/// Member names seen so far in one object.
+#[derive(Default)]
+struct Seen<'a> {
+    names: Vec<Str<'a>>,
+    duplicate: Option<String>,
+}
+
+impl<'a> Seen<'a> {
+    /// Records `name`; `false` if it was seen before (the first duplicate is remembered).
+    fn first_time(&mut self, name: &Str<'a>) -> bool {
+        if self.names.contains(name) {
+            if self.duplicate.is_none() {
+                self.duplicate = Some(name.0.clone().into_owned());
+            }
+            return false;
+        }
+        self.names.push(name.clone());
+        true
+    }
+}
+
+/// The header parameters the verifier reads. `jku`, `x5u`, `x5c` and `jwk` are skipped
+/// unread: keys come only from the configured source.
+#[derive(Debug, Default)]
+pub(crate) struct Header<'a> {
+    pub(crate) alg: Option<Str<'a>>,
+    pub(crate) kid: Option<Str<'a>>,
+    pub(crate) typ: Option<Str<'a>>,
+    cty: Option<Str<'a>>,
+    crit: bool,
+    b64: Option<bool>,
+    zip: bool,
+    duplicate: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Header<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct HeaderVisitor;
+        impl<'de> Visitor<'de> for HeaderVisitor {
+            type Value = Header<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JOSE header object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut header = Header::default();
+                let mut seen = Seen::default();
+                while let Some(name) = map.next_key::<Str<'de>>()? {
+                    if !seen.first_time(&name) {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                    match name.0.as_ref() {
+                        "alg" => header.alg = Some(map.next_value()?),
+                        "kid" => header.kid = Some(map.next_value()?),
+                        "typ" => header.typ = Some(map.next_value()?),
+                        "cty" => header.cty = Some(map.next_value()?),
+                        "b64" => header.b64 = Some(map.next_value()?),
+                        "crit" => {
+                            header.crit = true;
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                        "zip" => {
+                            header.zip = true;
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                header.duplicate = seen.duplicate;
+                Ok(header)
+            }
+        }
+        deserializer.deserialize_map(HeaderVisitor)
+    }
+}
+
+/// `at+jwt`, `AT+JWT` and `application/at+jwt` are the same type (RFC 8725bis §3.11).
+pub(crate) fn normalize_type(typ: &str) -> &str {
+    match typ.get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
+        _ => typ,
+    }
+}
+
+impl<'a> Header<'a> {
+    /// Parses the decoded header JSON.
+    pub(crate) fn parse(json: &'a [u8]) -> Result<Self, VerifyError> {
+        let header: Header<'a> =
+            serde_json::from_slice(json).map_err(|_| VerifyError::Malformed(Malformed::Header))?;
+        if let Some(name) = header.duplicate {
+            return Err(VerifyError::DuplicateMember(name, "header"));
+        }
+        if header.alg.is_none() {
+            return Err(VerifyError::Malformed(Malformed::Header));
+        }
+        if header.crit {
+            return Err(VerifyError::UnsupportedCritical);
+        }
+        if header.b64 == Some(false) {
+            return Err(VerifyError::UnsupportedHeader("b64"));
+        }
+        if header.zip {
+            return Err(VerifyError::UnsupportedHeader("zip"));
+        }
+        if header
+            .cty
+            .as_ref()
+            .is_some_and(|cty| normalize_type(&cty.0).eq_ignore_ascii_case("jwt"))
+        {
+            return Err(VerifyError::UnsupportedHeader("cty"));
+        }
+        Ok(header)
+    }
+
+    pub(crate) fn alg(&self) -> &str {
+        self.alg.as_ref().map_or("", |alg| &alg.0)
+    }
+
+    pub(crate) fn kid(&self) -> Option<&str> {
+        self.kid.as_ref().map(|kid| kid.0.as_ref())
+    }
+
+    /// Checks `typ` against `expected` (already normalized), ignoring case and the
+    /// `application/` prefix.
+    pub(crate) fn check_type(&self, expected: &str) -> Result<(), VerifyError> {
+        match &self.typ {
+            Some(typ) if normalize_type(&typ.0).eq_ignore_ascii_case(expected) => Ok(()),
+            typ => Err(VerifyError::InvalidType {
+                typ: typ.as_ref().map(|t| t.0.clone().into_owned()),
+            }),
+        }
+    }
+}
+
+/// A NumericDate: integer or fractional seconds since the epoch, floored. Strings, booleans
+/// and anything else are type errors.
 #[derive(Debug, Clone, Copy)]
 struct NumericDate(i64);
 
 impl<'de> Deserialize<'de> for NumericDate {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let number = serde_json::Number::deserialize(deserializer)?;
         if let Some(i) = number.as_i64() {
             return Ok(Self(i));
@@ -108,47 +239,127 @@ impl<'de> Deserialize<'de> for NumericDate {
             // Saturating float-to-int conversion: huge values stay huge, never wrap.
             #[allow(clippy::cast_possible_truncation)]
             Some(f) if f.is_finite() => Ok(Self(f.floor() as i64)),
-            _ => Err(serde::de::Error::custom("NumericDate out of range")),
+            _ => Err(de::Error::custom("NumericDate out of range")),
         }
     }
 }
 
+/// `aud`: a string or an array of strings.
+#[derive(Debug, Default)]
+struct Audiences<'a>(Vec<Str<'a>>);
+
+impl<'de> Deserialize<'de> for Audiences<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AudVisitor;
+        impl<'de> Visitor<'de> for AudVisitor {
+            type Value = Audiences<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Audiences(vec![Str(Cow::Borrowed(v))]))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Audiences(vec![Str(Cow::Owned(v.to_owned()))]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut all = Vec::new();
+                while let Some(one) = seq.next_element::<Str<'de>>()? {
+                    all.push(one);
+                }
+                Ok(Audiences(all))
+            }
+        }
+        deserializer.deserialize_any(AudVisitor)
+    }
+}
+
 /// The registered claims the verifier checks.
-#[derive(Debug, Deserialize)]
-struct Registered {
-    #[serde(default)]
-    iss: Option<String>,
-    #[serde(default)]
-    aud: Option<Audience>,
-    #[serde(default)]
+#[derive(Debug, Default)]
+pub(crate) struct Registered<'a> {
+    iss: Option<Str<'a>>,
+    sub: Option<Str<'a>>,
+    aud: Option<Audiences<'a>>,
     exp: Option<NumericDate>,
-    #[serde(default)]
     nbf: Option<NumericDate>,
-    #[serde(default)]
     iat: Option<NumericDate>,
+    jti: Option<Str<'a>>,
+    client_id: Option<Str<'a>>,
+    azp: Option<Str<'a>>,
+    duplicate: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Registered<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ClaimsVisitor;
+        impl<'de> Visitor<'de> for ClaimsVisitor {
+            type Value = Registered<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JWT claims object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut claims = Registered::default();
+                let mut seen = Seen::default();
+                while let Some(name) = map.next_key::<Str<'de>>()? {
+                    if !seen.first_time(&name) {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                    match name.0.as_ref() {
+                        "iss" => claims.iss = Some(map.next_value()?),
+                        "sub" => claims.sub = Some(map.next_value()?),
+                        "aud" => claims.aud = Some(map.next_value()?),
+                        "exp" => claims.exp = Some(map.next_value()?),
+                        "nbf" => claims.nbf = Some(map.next_value()?),
+                        "iat" => claims.iat = Some(map.next_value()?),
+                        "jti" => claims.jti = Some(map.next_value()?),
+                        "client_id" => claims.client_id = Some(map.next_value()?),
+                        "azp" => claims.azp = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                claims.duplicate = seen.duplicate;
+                Ok(claims)
+            }
+        }
+        deserializer.deserialize_map(ClaimsVisitor)
+    }
+}
+
+/// Claims that must be present beyond `iss`, `aud` and `exp` (which always are).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Required {
+    pub(crate) sub: bool,
+    pub(crate) iat: bool,
+    pub(crate) jti: bool,
+    pub(crate) client_id: bool,
 }
 
 /// What the registered claims are checked against.
 #[derive(Debug)]
 pub(crate) struct Expectations<'a> {
     pub(crate) issuer: &'a str,
-    pub(crate) audiences: &'a [String],
+    /// `None`: the audience check was turned off (`insecure_accept_any_audience`).
+    pub(crate) audiences: Option<&'a [String]>,
+    pub(crate) authorized_parties: Option<&'a [String]>,
+    pub(crate) required: Required,
     pub(crate) now: i64,
     pub(crate) leeway: i64,
 }
 
-/// Checks `iss`, `aud`, `exp`, `nbf` and `iat` in the (already signature-checked) payload.
+/// Checks the (already signature-checked) payload.
 pub(crate) fn check_claims(payload: &[u8], expect: &Expectations<'_>) -> Result<(), VerifyError> {
-    let claims: Registered = serde_json::from_slice(payload).map_err(VerifyError::InvalidClaims)?;
-
-    let iss = claims.iss.ok_or(VerifyError::MissingClaim("iss"))?;
-    if iss != expect.issuer {
-        return Err(VerifyError::InvalidIssuer);
+    let claims: Registered<'_> =
+        serde_json::from_slice(payload).map_err(VerifyError::InvalidClaims)?;
+    if let Some(name) = claims.duplicate {
+        return Err(VerifyError::DuplicateMember(name, "claims"));
     }
 
-    let aud = claims.aud.ok_or(VerifyError::MissingClaim("aud"))?;
-    if !expect.audiences.iter().any(|a| aud.contains(a)) {
-        return Err(VerifyError::InvalidAudience);
+    let iss = claims.iss.ok_or(VerifyError::MissingClaim("iss"))?;
+    if iss.0 != expect.issuer {
+        return Err(VerifyError::InvalidIssuer);
     }
 
     let NumericDate(exp) = claims.exp.ok_or(VerifyError::MissingClaim("exp"))?;
@@ -166,98 +377,161 @@ pub(crate) fn check_claims(payload: &[u8], expect: &Expectations<'_>) -> Result<
     {
         return Err(VerifyError::IssuedInFuture);
     }
+
+    let aud = claims.aud.ok_or(VerifyError::MissingClaim("aud"))?;
+    if let Some(accepted) = expect.audiences
+        && !aud.0.iter().any(|a| accepted.iter().any(|b| *b == a.0))
+    {
+        return Err(VerifyError::InvalidAudience);
+    }
+
+    let required = expect.required;
+    if required.sub && claims.sub.is_none() {
+        return Err(VerifyError::MissingClaim("sub"));
+    }
+    if required.iat && claims.iat.is_none() {
+        return Err(VerifyError::MissingClaim("iat"));
+    }
+    if required.jti && claims.jti.is_none() {
+        return Err(VerifyError::MissingClaim("jti"));
+    }
+    if required.client_id && claims.client_id.is_none() {
+        return Err(VerifyError::MissingClaim("client_id"));
+    }
+    if let Some(parties) = expect.authorized_parties {
+        let party = claims.azp.or(claims.client_id);
+        if !party.is_some_and(|p| parties.iter().any(|q| *q == p.0)) {
+            return Err(VerifyError::UnauthorizedParty);
+        }
+    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn b64(json: &str) -> String {
         URL_SAFE_NO_PAD.encode(json)
     }
 
-    fn token(header: &str, payload: &str, sig: &str) -> String {
-        format!("{}.{}.{}", b64(header), b64(payload), sig)
-    }
-
     #[test]
     fn compact_form_only() {
-        let ok = token(r#"{"alg":"RS256"}"#, "{}", "c2ln");
-        assert!(parse(&ok, 8192).is_ok());
-        for bad in ["", "a", "a.b", "a.b.c.d", "a.b.c.d.e", ".b.c", "a..c"] {
+        let ok = format!("{}.{}.c2ln", b64("{}"), b64("{}"));
+        assert!(split(&ok, 8192).is_ok());
+        for bad in [
+            "",
+            "a",
+            "a.b",
+            "a.b.c.d",
+            "a.b.c.d.e",
+            ".b.c",
+            "a..c",
+            "a.b.",
+        ] {
             assert!(
-                matches!(parse(bad, 8192), Err(VerifyError::Malformed(_))),
+                matches!(
+                    split(bad, 8192),
+                    Err(VerifyError::Malformed(Malformed::Segments))
+                ),
                 "{bad:?} should be malformed"
             );
         }
-        let padded = format!("{}=", ok);
-        assert!(matches!(
-            parse(&padded, 8192),
-            Err(VerifyError::Malformed(Malformed::Signature))
-        ));
+        for bad in [
+            format!("{ok}="),
+            format!("{ok}+"),
+            format!("{ok} "),
+            format!("a/.{ok}"),
+        ] {
+            assert!(
+                matches!(split(&bad, 8192), Err(VerifyError::Malformed(_))),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
     fn size_cap() {
-        let ok = token(r#"{"alg":"RS256"}"#, "{}", "c2ln");
+        let ok = "e30.e30.c2ln";
         assert!(matches!(
-            parse(&ok, ok.len() - 1),
+            split(ok, ok.len() - 1),
             Err(VerifyError::TooLarge { .. })
         ));
-        assert!(parse(&ok, ok.len()).is_ok());
+        assert!(split(ok, ok.len()).is_ok());
     }
 
     #[test]
-    fn header_must_be_json_with_alg() {
-        let no_alg = token(r#"{"typ":"at+jwt"}"#, "{}", "c2ln");
+    fn header_rules() {
+        let parse = |json: &str| Header::parse(json.as_bytes()).map(|_| ());
+        assert!(parse(r#"{"alg":"RS256","kid":"k","typ":"at+jwt"}"#).is_ok());
         assert!(matches!(
-            parse(&no_alg, 8192),
-            Err(VerifyError::Malformed(Malformed::Header))
+            parse(r#"{"typ":"at+jwt"}"#),
+            Err(VerifyError::Malformed(_))
         ));
-        let dup = token(r#"{"alg":"RS256","alg":"none"}"#, "{}", "c2ln");
         assert!(matches!(
-            parse(&dup, 8192),
-            Err(VerifyError::Malformed(Malformed::Header))
+            parse(r#"{"alg":1}"#),
+            Err(VerifyError::Malformed(_))
         ));
-        let crit = token(
-            r#"{"alg":"RS256","crit":["b64"],"b64":false}"#,
-            "{}",
-            "c2ln",
-        );
         assert!(matches!(
-            parse(&crit, 8192),
+            parse(r#"["alg"]"#),
+            Err(VerifyError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse(r#"{"alg":"RS256","alg":"none"}"#),
+            Err(VerifyError::DuplicateMember(name, "header")) if name == "alg"
+        ));
+        assert!(matches!(
+            parse(r#"{"alg":"RS256","x":1,"\u0078":2}"#),
+            Err(VerifyError::DuplicateMember(..))
+        ));
+        assert!(matches!(
+            parse(r#"{"alg":"RS256","crit":["exp"]}"#),
             Err(VerifyError::UnsupportedCritical)
         ));
+        assert!(matches!(
+            parse(r#"{"alg":"RS256","b64":false}"#),
+            Err(VerifyError::UnsupportedHeader("b64"))
+        ));
+        assert!(matches!(
+            parse(r#"{"alg":"RS256","cty":"JWT"}"#),
+            Err(VerifyError::UnsupportedHeader("cty"))
+        ));
+        assert!(matches!(
+            parse(r#"{"alg":"RS256","zip":"DEF"}"#),
+            Err(VerifyError::UnsupportedHeader("zip"))
+        ));
     }
 
     #[test]
-    fn typ_is_case_insensitive() {
+    fn typ_normalization() {
         for typ in [
             "at+jwt",
             "AT+JWT",
             "application/at+jwt",
             "Application/AT+JWT",
         ] {
-            let header = Header {
-                alg: "RS256".into(),
-                kid: None,
-                typ: Some(typ.into()),
-                crit: None,
-            };
-            assert!(check_type(&header).is_ok(), "{typ}");
+            let json = json!({"alg": "RS256", "typ": typ}).to_string();
+            assert!(
+                Header::parse(json.as_bytes())
+                    .unwrap()
+                    .check_type("at+jwt")
+                    .is_ok(),
+                "{typ}"
+            );
         }
-        for typ in [None, Some("JWT"), Some("at+jwt "), Some("id+jwt")] {
-            let header = Header {
-                alg: "RS256".into(),
-                kid: None,
-                typ: typ.map(Into::into),
-                crit: None,
-            };
-            assert!(matches!(
-                check_type(&header),
-                Err(VerifyError::InvalidType { .. })
-            ));
+        for typ in [
+            json!(null),
+            json!("JWT"),
+            json!("at+jwt "),
+            json!("application/jwt"),
+        ] {
+            let json = json!({"alg": "RS256", "typ": typ}).to_string();
+            let header = Header::parse(json.as_bytes());
+            assert!(
+                header.is_err() || header.unwrap().check_type("at+jwt").is_err(),
+                "{typ}"
+            );
         }
     }
 
@@ -265,7 +539,9 @@ mod tests {
         let audiences = vec!["api".to_owned()];
         let expect = Expectations {
             issuer: "https://i",
-            audiences: &audiences,
+            audiences: Some(&audiences),
+            authorized_parties: None,
+            required: Required::default(),
             now: 1000,
             leeway: 30,
         };
@@ -274,7 +550,6 @@ mod tests {
 
     #[test]
     fn claims_edges() {
-        use serde_json::json;
         let base = |exp: serde_json::Value| json!({"iss": "https://i", "aud": "api", "exp": exp});
         assert!(check(&base(json!(971))).is_ok());
         assert!(matches!(
@@ -288,24 +563,21 @@ mod tests {
             Err(VerifyError::InvalidClaims(_))
         ));
         assert!(matches!(
+            check(&base(json!(true))),
+            Err(VerifyError::InvalidClaims(_))
+        ));
+        assert!(matches!(
             check(&json!({"iss": "https://i", "aud": "api"})),
             Err(VerifyError::MissingClaim("exp"))
         ));
         assert!(matches!(
-            check(&json!({"aud": "api", "exp": 2000})),
-            Err(VerifyError::MissingClaim("iss"))
-        ));
-        assert!(matches!(
-            check(&json!({"iss": "https://i", "exp": 2000})),
-            Err(VerifyError::MissingClaim("aud"))
-        ));
-        assert!(matches!(
-            check(&json!({"iss": "https://i/", "aud": "api", "exp": 2000})),
-            Err(VerifyError::InvalidIssuer)
-        ));
-        assert!(matches!(
             check(&json!({"iss": "https://i", "aud": [], "exp": 2000})),
             Err(VerifyError::InvalidAudience)
+        ));
+        assert!(check(&json!({"iss": "https://i", "aud": ["x", "api"], "exp": 2000})).is_ok());
+        assert!(matches!(
+            check(&json!({"iss": "https://i", "aud": [1], "exp": 2000})),
+            Err(VerifyError::InvalidClaims(_))
         ));
         let nbf = |nbf: i64| json!({"iss": "https://i", "aud": "api", "exp": 2000, "nbf": nbf});
         assert!(check(&nbf(1030)).is_ok());

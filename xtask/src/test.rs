@@ -67,6 +67,53 @@ pub fn run(env: &Env, skip_install: bool) -> Result<()> {
         );
         process::run(&mut command)
     }));
+    // The verifier's second crypto backend (RustCrypto), natively: the whole suite again.
+    steps.push(step("verifier tests (rust-crypto backend)", || {
+        process::run(&mut env.cargo([
+            "test",
+            "-p",
+            "verifier",
+            "--no-default-features",
+            "--features",
+            "rust-crypto,remote-jwks",
+        ]))
+    }));
+    steps.push(step("clippy (verifier, wasm32)", || {
+        process::run(&mut env.cargo([
+            "clippy",
+            "-p",
+            "verifier",
+            "--target",
+            WASM_TARGET,
+            "--no-default-features",
+            "--features",
+            "rust-crypto,wasm",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    }));
+    // The attack suite, algorithms and cache tests in wasm, in Node (no browser needed).
+    steps.push(step("verifier tests (wasm32, Node)", || {
+        let mut command = env.cargo([
+            "test",
+            "-p",
+            "verifier",
+            "--target",
+            WASM_TARGET,
+            "--no-default-features",
+            "--features",
+            "rust-crypto,wasm",
+            "--test",
+            "it",
+        ]);
+        command.env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        );
+        process::run(&mut command)
+    }));
     run_steps(&steps)
 }
 

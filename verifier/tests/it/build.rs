@@ -4,7 +4,7 @@ use verifier::{BuildError, KeyError, KeySource, PemKey, Verifier};
 use crate::support::*;
 
 fn source() -> KeySource {
-    KeySource::jwks_json(&jwks(&[(key(0), "a")])).unwrap()
+    KeySource::jwks_json(&jwks(&[(K::RsaA, "a", verifier::Algorithm::RS256)])).unwrap()
 }
 
 #[test]
@@ -23,6 +23,19 @@ fn issuer_and_audience_are_required() {
         Err(BuildError::NoAudience)
     ));
     assert!(Verifier::new(ISSUER, AUDIENCE, source()).is_ok());
+    // The loud opt-out, which cannot be combined with audiences.
+    assert!(
+        Verifier::builder(ISSUER, none, source())
+            .insecure_accept_any_audience()
+            .build()
+            .is_ok()
+    );
+    assert!(matches!(
+        Verifier::builder(ISSUER, [AUDIENCE], source())
+            .insecure_accept_any_audience()
+            .build(),
+        Err(BuildError::ConflictingAudience)
+    ));
 }
 
 #[test]
@@ -52,11 +65,22 @@ fn bad_pem_is_reported() {
         Verifier::new(ISSUER, AUDIENCE, source),
         Err(BuildError::InvalidKey { kid: Some(ref kid), reason: KeyError::Unparsable }) if kid == "k"
     ));
-    let hmac = KeySource::StaticPem(vec![PemKey::new(verifier::Algorithm::HS256, "secret")]);
+    let private = KeySource::pem(
+        verifier::Algorithm::RS256,
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    );
     assert!(matches!(
-        Verifier::new(ISSUER, AUDIENCE, hmac),
+        Verifier::new(ISSUER, AUDIENCE, private),
         Err(BuildError::InvalidKey {
-            reason: KeyError::Symmetric,
+            reason: KeyError::NotAPublicKey,
+            ..
+        })
+    ));
+    let mismatch = KeySource::pem(verifier::Algorithm::ES256, key(K::RsaA).public_pem);
+    assert!(matches!(
+        Verifier::new(ISSUER, AUDIENCE, mismatch),
+        Err(BuildError::InvalidKey {
+            reason: KeyError::AlgorithmMismatch,
             ..
         })
     ));
@@ -78,7 +102,11 @@ fn debug_output_holds_no_key_material() {
     let verifier = static_verifier();
     let debug = format!("{verifier:?}");
     assert!(debug.contains(ISSUER));
-    assert!(!debug.contains(&key(0).n[..20]));
+    let n = key(K::RsaA).jwk("a", verifier::Algorithm::RS256)["n"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!debug.contains(&n[..20]));
 }
 
 #[test]

@@ -6,7 +6,9 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use verifier::{FetchError, KeySource, ManualClock, RefreshPolicy, Verifier, VerifyError};
+use verifier::{
+    Algorithm, FetchError, KeySource, ManualClock, RefreshPolicy, Verifier, VerifyError,
+};
 
 use crate::support::*;
 
@@ -69,14 +71,14 @@ const COOLDOWN: Duration = Duration::from_secs(31);
 
 #[tokio::test]
 async fn fetches_once_and_caches() {
-    let server = JwksServer::start(jwks(&[(key(0), "a")])).await;
+    let server = JwksServer::start(jwks(&[(K::RsaA, "a", Algorithm::RS256)])).await;
     let verifier = server.verifier(clock());
     assert_eq!(
         server.hits(),
         0,
         "nothing is fetched before the first token"
     );
-    let token = sign(key(0), "a", &claims());
+    let token = sign(K::RsaA, "a", Algorithm::RS256, &claims());
     for _ in 0..3 {
         assert_eq!(verifier.verify(&token).await.unwrap().sub, "user-1");
     }
@@ -88,15 +90,23 @@ async fn fetches_once_and_caches() {
 
 #[tokio::test]
 async fn rotation_refetches_once_and_respects_the_cooldown() {
-    let server = JwksServer::start(jwks(&[(key(0), "a")])).await;
+    let server = JwksServer::start(jwks(&[(K::RsaA, "a", Algorithm::RS256)])).await;
     let clock = clock();
     let verifier = server.verifier(clock.clone());
-    assert!(verifier.verify(&sign(key(0), "a", &claims())).await.is_ok());
+    assert!(
+        verifier
+            .verify(&sign(K::RsaA, "a", Algorithm::RS256, &claims()))
+            .await
+            .is_ok()
+    );
     assert_eq!(server.hits(), 1);
 
     // The issuer publishes a new key and signs with it: one refetch, then accepted.
-    server.set_body(jwks(&[(key(0), "a"), (key(1), "b")]));
-    let rotated = sign(key(1), "b", &claims());
+    server.set_body(jwks(&[
+        (K::RsaA, "a", Algorithm::RS256),
+        (K::RsaB, "b", Algorithm::RS256),
+    ]));
+    let rotated = sign(K::RsaB, "b", Algorithm::RS256, &claims());
     assert!(verifier.verify(&rotated).await.is_ok());
     assert_eq!(server.hits(), 2);
     assert!(verifier.verify(&rotated).await.is_ok());
@@ -104,7 +114,7 @@ async fn rotation_refetches_once_and_respects_the_cooldown() {
 
     // Unknown kids within the cooldown do not reach the server.
     for kid in ["x1", "x2", "x3"] {
-        let unknown = sign(key(2), kid, &claims());
+        let unknown = sign(K::RsaAttacker, kid, Algorithm::RS256, &claims());
         assert!(matches!(
             verifier.verify(&unknown).await,
             Err(VerifyError::UnknownKey { .. })
@@ -114,7 +124,7 @@ async fn rotation_refetches_once_and_respects_the_cooldown() {
 
     // After the cooldown, one refetch per unknown kid burst.
     clock.advance(COOLDOWN);
-    let unknown = sign(key(2), "x4", &claims());
+    let unknown = sign(K::RsaAttacker, "x4", Algorithm::RS256, &claims());
     assert!(matches!(
         verifier.verify(&unknown).await,
         Err(VerifyError::UnknownKey { .. })
@@ -128,10 +138,10 @@ async fn rotation_refetches_once_and_respects_the_cooldown() {
 
 #[tokio::test]
 async fn a_key_appearing_within_the_cooldown_waits_for_it() {
-    let server = JwksServer::start(jwks(&[(key(0), "a")])).await;
+    let server = JwksServer::start(jwks(&[(K::RsaA, "a", Algorithm::RS256)])).await;
     let clock = clock();
     let verifier = server.verifier(clock.clone());
-    let unknown = sign(key(1), "b", &claims());
+    let unknown = sign(K::RsaB, "b", Algorithm::RS256, &claims());
     assert!(matches!(
         verifier.verify(&unknown).await,
         Err(VerifyError::UnknownKey { .. })
@@ -142,7 +152,10 @@ async fn a_key_appearing_within_the_cooldown_waits_for_it() {
         "first fetch, then one refetch for the unknown kid"
     );
 
-    server.set_body(jwks(&[(key(0), "a"), (key(1), "b")]));
+    server.set_body(jwks(&[
+        (K::RsaA, "a", Algorithm::RS256),
+        (K::RsaB, "b", Algorithm::RS256),
+    ]));
     assert!(matches!(
         verifier.verify(&unknown).await,
         Err(VerifyError::UnknownKey { .. })
@@ -155,21 +168,22 @@ async fn a_key_appearing_within_the_cooldown_waits_for_it() {
 
 #[tokio::test]
 async fn stale_keys_are_refetched_and_kept_if_the_issuer_fails() {
-    let server = JwksServer::start(jwks(&[(key(0), "a")])).await;
+    let server = JwksServer::start(jwks(&[(K::RsaA, "a", Algorithm::RS256)])).await;
     let clock = clock();
     let verifier = server.verifier(clock.clone());
     let token = sign(
-        key(0),
+        K::RsaA,
         "a",
+        Algorithm::RS256,
         &claims_with("exp", serde_json::json!(NOW + 86_400)),
     );
     assert!(verifier.verify(&token).await.is_ok());
 
-    clock.advance(Duration::from_secs(9 * 60));
+    clock.advance(Duration::from_secs(8 * 60));
     assert!(verifier.verify(&token).await.is_ok());
     assert_eq!(server.hits(), 1, "younger than max age");
 
-    clock.advance(Duration::from_secs(61));
+    clock.advance(Duration::from_secs(2 * 60 + 1));
     assert!(verifier.verify(&token).await.is_ok());
     assert_eq!(server.hits(), 2, "older than max age: refetched");
 
@@ -186,7 +200,7 @@ async fn stale_keys_are_refetched_and_kept_if_the_issuer_fails() {
 
     // Back up, and the key was rotated out: the old kid is now unknown.
     server.set_status(200);
-    server.set_body(jwks(&[(key(1), "b")]));
+    server.set_body(jwks(&[(K::RsaB, "b", Algorithm::RS256)]));
     clock.advance(COOLDOWN);
     assert!(matches!(
         verifier.verify(&token).await,
@@ -195,8 +209,9 @@ async fn stale_keys_are_refetched_and_kept_if_the_issuer_fails() {
     assert!(
         verifier
             .verify(&sign(
-                key(1),
+                K::RsaB,
                 "b",
+                Algorithm::RS256,
                 &claims_with("exp", serde_json::json!(NOW + 86_400))
             ))
             .await
@@ -206,11 +221,11 @@ async fn stale_keys_are_refetched_and_kept_if_the_issuer_fails() {
 
 #[tokio::test]
 async fn unreachable_issuer_is_unavailable_not_invalid() {
-    let server = JwksServer::start(jwks(&[(key(0), "a")])).await;
+    let server = JwksServer::start(jwks(&[(K::RsaA, "a", Algorithm::RS256)])).await;
     server.set_status(503);
     let clock = clock();
     let verifier = server.verifier(clock.clone());
-    let token = sign(key(0), "a", &claims());
+    let token = sign(K::RsaA, "a", Algorithm::RS256, &claims());
     let error = verifier.verify(&token).await.unwrap_err();
     assert!(error.is_unavailable());
     assert!(matches!(
@@ -281,7 +296,7 @@ async fn concurrent_callers_share_one_fetch() {
     // once every caller is waiting.
     let calls = Arc::new(AtomicUsize::new(0));
     let (open_gate, gate) = tokio::sync::watch::channel(false);
-    let body = jwks(&[(key(0), "a")]);
+    let body = jwks(&[(K::RsaA, "a", Algorithm::RS256)]);
     let fetcher = {
         let (calls, gate) = (calls.clone(), gate.clone());
         move |url: String| {
@@ -304,7 +319,7 @@ async fn concurrent_callers_share_one_fetch() {
     .build()
     .unwrap();
 
-    let token = sign(key(0), "a", &claims());
+    let token = sign(K::RsaA, "a", Algorithm::RS256, &claims());
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..16 {
         let (verifier, token) = (verifier.clone(), token.clone());
@@ -325,4 +340,74 @@ async fn concurrent_callers_share_one_fetch() {
         assert_eq!(result.unwrap().unwrap(), "user-1");
     }
     assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn keys_are_refreshed_in_the_background_before_they_expire() {
+    let server = JwksServer::start(jwks(&[(K::RsaA, "a", Algorithm::RS256)])).await;
+    let clock = clock();
+    let verifier = server.verifier(clock.clone());
+    let token = sign(
+        K::RsaA,
+        "a",
+        Algorithm::RS256,
+        &claims_with("exp", serde_json::json!(NOW + 86_400)),
+    );
+    assert!(verifier.verify(&token).await.is_ok());
+    assert_eq!(server.hits(), 1);
+    // Within a minute of max age: answered from the cache at once, refreshed meanwhile.
+    clock.advance(Duration::from_secs(9 * 60 + 30));
+    assert!(verifier.verify(&token).await.is_ok());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while server.hits() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no background refresh"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The refreshed keys are fresh again: no fetch in the request path at old max age.
+    clock.advance(Duration::from_secs(60));
+    assert!(verifier.verify(&token).await.is_ok());
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn only_status_200_is_accepted() {
+    let server = JwksServer::start(jwks(&[(K::RsaA, "a", Algorithm::RS256)])).await;
+    let verifier = server.verifier(clock());
+    for status in [201, 204, 301, 302, 404] {
+        server.set_status(status);
+        assert!(matches!(verifier.refresh_keys().await, Err(FetchError::Status(s)) if s == status));
+    }
+}
+
+#[tokio::test]
+async fn keys_past_max_stale_are_not_used() {
+    let server = JwksServer::start(jwks(&[(K::RsaA, "a", Algorithm::RS256)])).await;
+    let clock = clock();
+    let verifier = Verifier::builder(
+        ISSUER,
+        [AUDIENCE],
+        KeySource::RemoteJwks(server.url.clone()),
+    )
+    .clock(clock.clone())
+    .refresh_policy(RefreshPolicy::default().max_stale(Duration::from_secs(20 * 60)))
+    .build()
+    .unwrap();
+    let token = sign(
+        K::RsaA,
+        "a",
+        Algorithm::RS256,
+        &claims_with("exp", serde_json::json!(NOW + 86_400)),
+    );
+    assert!(verifier.verify(&token).await.is_ok());
+    server.set_status(500);
+    clock.advance(Duration::from_secs(15 * 60));
+    assert!(
+        verifier.verify(&token).await.is_ok(),
+        "stale but within max_stale"
+    );
+    clock.advance(Duration::from_secs(6 * 60));
+    assert!(verifier.verify(&token).await.unwrap_err().is_unavailable());
 }
