@@ -48,7 +48,7 @@ pub enum ContactColumn {
 }
 
 /// A stored user.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
     /// User id.
     pub id: String,
@@ -65,7 +65,7 @@ pub struct UserRow {
 }
 
 /// A stored one-time-code request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OtpRequest {
     /// The public handle.
     pub state: String,
@@ -101,7 +101,7 @@ pub struct OtpRequest {
 }
 
 /// A stored authorization code.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuthCode {
     /// Client the code was issued to.
     pub client_id: String,
@@ -120,7 +120,7 @@ pub struct AuthCode {
 }
 
 /// A stored session (one refresh-token family).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     /// Session id (`sid`).
     pub id: String,
@@ -137,7 +137,7 @@ pub struct SessionRow {
 }
 
 /// A stored refresh token.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RefreshRow {
     /// Its session (family).
     pub session_id: String,
@@ -148,7 +148,7 @@ pub struct RefreshRow {
 }
 
 /// A stored signing key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SigningKeyRow {
     /// Key id.
     pub kid: String,
@@ -239,15 +239,16 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| Client {
-            id: r.get("id"),
-            name: r.get("name"),
-            secret_hash: r.get("secret_hash"),
-            allowed_origins: json_list(r.get("allowed_origins")),
-            redirect_uris: json_list(r.get("redirect_uris")),
-            audience: r.get("audience"),
-            methods: json_list(r.get("methods")),
-            magic_link_ttl: r.get("magic_link_ttl"),
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(Client {
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            secret_hash: r.try_get("secret_hash")?,
+            allowed_origins: json_list(r.try_get("allowed_origins")?),
+            redirect_uris: json_list(r.try_get("redirect_uris")?),
+            audience: r.try_get("audience")?,
+            methods: json_list(r.try_get("methods")?),
+            magic_link_ttl: r.try_get("magic_link_ttl")?,
         }))
     }
 
@@ -281,22 +282,20 @@ impl Store {
             .bind(now)
             .execute(&self.pool)
             .await?;
-        let user = sqlx::query(select)
+        let user = sqlx::query_as::<_, UserRow>(select)
             .bind(value)
             .fetch_one(&self.pool)
-            .await
-            .map(|r| user_row(&r))?;
+            .await?;
         let created = user.id == new_id;
         Ok((user, created))
     }
 
     /// Finds a user by id.
     pub async fn user(&self, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
-        Ok(sqlx::query("SELECT * FROM users WHERE id = ?")
+        sqlx::query_as::<_, UserRow>("SELECT * FROM users WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?
-            .map(|r| user_row(&r)))
+            .await
     }
 
     // ---- one-time codes
@@ -327,27 +326,10 @@ impl Store {
 
     /// Finds a code request by its handle.
     pub async fn otp(&self, state: &str) -> Result<Option<OtpRequest>, sqlx::Error> {
-        Ok(sqlx::query("SELECT * FROM otp_requests WHERE state = ?")
+        sqlx::query_as::<_, OtpRequest>("SELECT * FROM otp_requests WHERE state = ?")
             .bind(state)
             .fetch_optional(&self.pool)
-            .await?
-            .map(|r| OtpRequest {
-                state: r.get("state"),
-                client_id: r.get("client_id"),
-                channel: r.get("channel"),
-                identifier: r.get("identifier"),
-                code_hash: r.get("code_hash"),
-                code_challenge: r.get("code_challenge"),
-                attempts: r.get("attempts"),
-                last_sent_at: r.get("last_sent_at"),
-                expires_at: r.get("expires_at"),
-                consumed_at: r.get("consumed_at"),
-                kind: r.get("kind"),
-                redirect_uri: r.get("redirect_uri"),
-                locale: r.get("locale"),
-                verified_at: r.get("verified_at"),
-                user_id: r.get("user_id"),
-            }))
+            .await
     }
 
     /// Replaces the code of a live request (resend). Never touches `attempts`.
@@ -390,7 +372,14 @@ impl Store {
         .bind(max_attempts)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| (r.get("attempts"), r.get("code_hash"), r.get("expires_at"))))
+        row.map(|r| {
+            Ok((
+                r.try_get("attempts")?,
+                r.try_get("code_hash")?,
+                r.try_get("expires_at")?,
+            ))
+        })
+        .transpose()
     }
 
     /// Marks a request used; false if it already was.
@@ -431,13 +420,18 @@ impl Store {
         kind: &str,
         locale: &str,
     ) -> Result<Option<crate::messages::Template>, sqlx::Error> {
-        Ok(sqlx::query("SELECT subject, text, html FROM message_templates WHERE client_id = ? AND kind = ? AND locale = ?")
-            .bind(client_id)
-            .bind(kind)
-            .bind(locale)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| crate::messages::Template { subject: r.get("subject"), text: r.get("text"), html: r.get("html") }))
+        let row: Option<(String, String, String)> =
+            sqlx::query_as("SELECT subject, text, html FROM message_templates WHERE client_id = ? AND kind = ? AND locale = ?")
+                .bind(client_id)
+                .bind(kind)
+                .bind(locale)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(subject, text, html)| crate::messages::Template {
+            subject,
+            text,
+            html,
+        }))
     }
 
     /// Sets a client's template of `kind` in `locale`.
@@ -491,19 +485,10 @@ impl Store {
 
     /// Finds an authorization code by hash.
     pub async fn auth_code(&self, hash: &[u8]) -> Result<Option<AuthCode>, sqlx::Error> {
-        Ok(sqlx::query("SELECT * FROM auth_codes WHERE code_hash = ?")
+        sqlx::query_as::<_, AuthCode>("SELECT * FROM auth_codes WHERE code_hash = ?")
             .bind(hash)
             .fetch_optional(&self.pool)
-            .await?
-            .map(|r| AuthCode {
-                client_id: r.get("client_id"),
-                user_id: r.get("user_id"),
-                code_challenge: r.get("code_challenge"),
-                amr: r.get("amr"),
-                expires_at: r.get("expires_at"),
-                used_at: r.get("used_at"),
-                session_id: r.get("session_id"),
-            }))
+            .await
     }
 
     /// Marks a code used by `session_id`; false if it already was.
@@ -544,18 +529,10 @@ impl Store {
 
     /// Finds a session.
     pub async fn session(&self, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
-        Ok(sqlx::query("SELECT * FROM sessions WHERE id = ?")
+        sqlx::query_as::<_, SessionRow>("SELECT * FROM sessions WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?
-            .map(|r| SessionRow {
-                id: r.get("id"),
-                user_id: r.get("user_id"),
-                client_id: r.get("client_id"),
-                amr: r.get("amr"),
-                expires_at: r.get("expires_at"),
-                revoked_at: r.get("revoked_at"),
-            }))
+            .await
     }
 
     /// Extends a session's end.
@@ -598,17 +575,12 @@ impl Store {
 
     /// Finds a refresh token by hash.
     pub async fn refresh(&self, hash: &[u8]) -> Result<Option<RefreshRow>, sqlx::Error> {
-        Ok(sqlx::query(
+        sqlx::query_as::<_, RefreshRow>(
             "SELECT session_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = ?",
         )
         .bind(hash)
         .fetch_optional(&self.pool)
-        .await?
-        .map(|r| RefreshRow {
-            session_id: r.get("session_id"),
-            expires_at: r.get("expires_at"),
-            used_at: r.get("used_at"),
-        }))
+        .await
     }
 
     /// Marks a refresh token rotated; false if it already was.
@@ -627,20 +599,12 @@ impl Store {
 
     /// Keys that are not retired, newest first.
     pub async fn active_signing_keys(&self) -> Result<Vec<SigningKeyRow>, sqlx::Error> {
-        Ok(sqlx::query(
+        sqlx::query_as::<_, SigningKeyRow>(
             "SELECT kid, alg, private_key_enc, public_jwk FROM signing_keys WHERE retired_at IS NULL
              ORDER BY created_at DESC, kid",
         )
         .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .map(|r| SigningKeyRow {
-            kid: r.get("kid"),
-            alg: r.get("alg"),
-            private_key_enc: r.get("private_key_enc"),
-            public_jwk: r.get("public_jwk"),
-        })
-        .collect())
+        .await
     }
 
     /// Stores a signing key.
@@ -684,9 +648,9 @@ impl Store {
                 .bind(key)
                 .fetch_one(&self.pool)
                 .await?;
-        let n: i64 = row.get("n");
+        let n: i64 = row.try_get("n")?;
         if n >= limit {
-            let oldest: Option<i64> = row.get("oldest");
+            let oldest: Option<i64> = row.try_get("oldest")?;
             let wait = oldest.unwrap_or(now) + window - now;
             return Ok(Some(u64::try_from(wait.max(1)).unwrap_or(1)));
         }
@@ -714,15 +678,10 @@ impl Store {
 
     /// The kinds of the audit events of a user, oldest first (for tests and the login logs API).
     pub async fn audit_kinds(&self, user_id: &str) -> Result<Vec<String>, sqlx::Error> {
-        Ok(
-            sqlx::query("SELECT kind FROM audit_events WHERE user_id = ? ORDER BY id")
-                .bind(user_id)
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .map(|r| r.get("kind"))
-                .collect(),
-        )
+        sqlx::query_scalar("SELECT kind FROM audit_events WHERE user_id = ? ORDER BY id")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
     }
 }
 
@@ -739,15 +698,4 @@ pub struct AuditEvent<'a> {
     pub ip: Option<&'a str>,
     /// Details (JSON).
     pub detail: serde_json::Value,
-}
-
-fn user_row(r: &sqlx::sqlite::SqliteRow) -> UserRow {
-    UserRow {
-        id: r.get("id"),
-        email: r.get("email"),
-        email_verified: r.get::<i64, _>("email_verified") != 0,
-        phone: r.get("phone"),
-        phone_verified: r.get::<i64, _>("phone_verified") != 0,
-        created_at: r.get("created_at"),
-    }
 }

@@ -9,7 +9,7 @@ use crate::{screenshot_path, start_server};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn email_code_sign_in_from_widget_to_verified_token() -> anyhow::Result<()> {
     let smtp = SmtpSink::start().await?;
-    let server = start_server(&smtp).await?;
+    let server = start_server(&smtp, None).await?;
     let driver = ChromeDriver::start().await?;
     let browser = driver.session().await?;
 

@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
 
 mod email_code;
+mod magic_link;
+mod sms;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,8 +40,9 @@ pub fn widget_dist() -> anyhow::Result<PathBuf> {
     Ok(dist)
 }
 
-/// Starts the server in demo mode (demo client and page) but sending mail over SMTP to `smtp`.
-pub async fn start_server(smtp: &SmtpSink) -> anyhow::Result<RunningServer> {
+/// Starts the server in demo mode (demo client and page) but sending mail over SMTP to `smtp`
+/// and, when given, text messages to an HTTP SMS provider.
+pub async fn start_server(smtp: &SmtpSink, sms: Option<server::sms::SmsConfig>) -> anyhow::Result<RunningServer> {
     let data = tempfile::tempdir()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -57,6 +60,7 @@ pub async fn start_server(smtp: &SmtpSink) -> anyhow::Result<RunningServer> {
             password: None,
             from: "Demo app <login@example.test>".into(),
         }),
+        sms,
         ..Config::default()
     };
     let state = server::start(config, server::Services::real())

@@ -22,11 +22,21 @@ fn is_public_document(path: &str) -> bool {
         || path == protocol::routes::OPENAPI
 }
 
+/// Top-level navigations, not CORS calls: the magic link's confirm form posts here from the
+/// server's own page, and browsers send `Origin: null` for it under `Referrer-Policy:
+/// no-referrer`. The link's secret, not the origin, protects it.
+fn is_navigation(path: &str) -> bool {
+    path == protocol::routes::MAGIC_LINK_VERIFY
+}
+
 /// The middleware.
 pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(origin) = request.headers().get(header::ORIGIN).cloned() else {
         return next.run(request).await;
     };
+    if is_navigation(request.uri().path()) {
+        return next.run(request).await;
+    }
     let preflight = request.method() == Method::OPTIONS;
     if is_public_document(request.uri().path()) {
         let mut response = if preflight {
