@@ -119,11 +119,11 @@ pub async fn confirm_page(
             StatusCode::OK,
             &format!("Sign in to {}", client.name),
             &format!(
-                "<p>Confirm that you want to sign in to <strong>{}</strong>.</p>\
+                "<p class=\"ssojet-subtitle\">Confirm that you want to sign in to <strong>{}</strong>.</p>\
                  <form method=\"post\" action=\"{}\">\
                  <input type=\"hidden\" name=\"state\" value=\"{}\">\
                  <input type=\"hidden\" name=\"magictext\" value=\"{}\">\
-                 <button type=\"submit\" data-testid=\"confirm-sign-in\">Sign in</button></form>",
+                 <button class=\"ssojet-button\" type=\"submit\" data-testid=\"confirm-sign-in\">Sign in</button></form>",
                 escape_html(&client.name),
                 protocol::routes::MAGIC_LINK_VERIFY,
                 escape_html(&params.state),
@@ -159,7 +159,7 @@ pub async fn confirm(
             StatusCode::OK,
             "You are signed in",
             &format!(
-                "<p data-testid=\"other-device\">You are signed in to <strong>{}</strong> on your other device. \
+                "<p class=\"ssojet-subtitle\" data-testid=\"other-device\">You are signed in to <strong>{}</strong> on your other device. \
                  You can close this tab.</p>",
                 escape_html(&confirmed.client_name)
             ),
@@ -229,7 +229,10 @@ fn error_page(error: &AuthError) -> Response {
     page(
         StatusCode::BAD_REQUEST,
         title,
-        &format!("<p data-testid=\"link-error\">{}</p>", escape_html(text)),
+        &format!(
+            "<p class=\"ssojet-subtitle\" data-testid=\"link-error\">{}</p>",
+            escape_html(text)
+        ),
     )
 }
 
@@ -239,7 +242,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
          <link rel=\"stylesheet\" href=\"/widget/ssojet.css\"></head>\
-         <body class=\"ssojet-page\"><main class=\"ssojet-card\"><h1>{title}</h1>{body}</main></body></html>",
+         <body class=\"ssojet-page\"><main class=\"ssojet-card\"><h1 class=\"ssojet-title\">{title}</h1>{body}</main></body></html>",
         title = escape_html(title)
     );
     let mut response = (status, Html(html)).into_response();
