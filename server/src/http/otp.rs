@@ -13,6 +13,14 @@ use crate::clock::rfc3339;
 use crate::error::ApiResult;
 use crate::passwordless::{Channel, Started};
 
+fn verified(code: String, state: String) -> Json<OtpVerifyResponse> {
+    Json(OtpVerifyResponse {
+        authenticated: true,
+        code,
+        state,
+    })
+}
+
 fn sent(started: Started) -> Json<OtpSendResponse> {
     Json(OtpSendResponse {
         state: started.state,
@@ -80,11 +88,7 @@ pub async fn verify(
         .auth
         .verify_code(&client, &body.state, Channel::Email, &body.otp, &ip)
         .await?;
-    Ok(Json(OtpVerifyResponse {
-        authenticated: true,
-        code,
-        state: body.state,
-    }))
+    Ok(verified(code, body.state))
 }
 
 /// Text a six-digit code to an E.164 phone number.
@@ -146,9 +150,5 @@ pub async fn phone_verify(
         .auth
         .verify_code(&client, &body.state, Channel::Sms, &body.otp, &ip)
         .await?;
-    Ok(Json(OtpVerifyResponse {
-        authenticated: true,
-        code,
-        state: body.state,
-    }))
+    Ok(verified(code, body.state))
 }
