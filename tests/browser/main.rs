@@ -5,6 +5,7 @@
 //! and python3 with aiosmtpd; `cargo xtask test` installs them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
 
+mod cross_origin;
 mod email_code;
 mod magic_link;
 mod sms;
@@ -20,6 +21,7 @@ use server::config::{Config, SmtpConfig, SmtpSecurity};
 #[derive(Debug)]
 pub struct RunningServer {
     pub url: String,
+    pub state: server::AppState,
     task: tokio::task::JoinHandle<()>,
     _data: tempfile::TempDir,
 }
@@ -42,7 +44,10 @@ pub fn widget_dist() -> anyhow::Result<PathBuf> {
 
 /// Starts the server in demo mode (demo client and page) but sending mail over SMTP to `smtp`
 /// and, when given, text messages to an HTTP SMS provider.
-pub async fn start_server(smtp: &SmtpSink, sms: Option<server::sms::SmsConfig>) -> anyhow::Result<RunningServer> {
+pub async fn start_server(
+    smtp: &SmtpSink,
+    sms: Option<server::sms::SmsConfig>,
+) -> anyhow::Result<RunningServer> {
     let data = tempfile::tempdir()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -66,12 +71,13 @@ pub async fn start_server(smtp: &SmtpSink, sms: Option<server::sms::SmsConfig>) 
     let state = server::start(config, server::Services::real())
         .await
         .context("starting the server")?;
-    let app = server::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = server::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
     Ok(RunningServer {
         url: format!("http://{addr}"),
+        state,
         task,
         _data: data,
     })

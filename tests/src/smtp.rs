@@ -105,7 +105,10 @@ pub fn find_six_digit_code(text: &str) -> Option<String> {
 /// The first `http…` URL in a raw message that contains `needle`, with quoted-printable soft
 /// line breaks and `=3D` undone.
 pub fn find_url(raw: &str, needle: &str) -> Option<String> {
-    let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let text = raw
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
     text.split(|c: char| c.is_whitespace() || matches!(c, '"' | '<' | '>'))
         .find(|word| word.starts_with("http") && word.contains(needle))
         .map(|url| url.replace("&amp;", "&"))
@@ -118,8 +121,14 @@ mod tests {
     #[test]
     fn finds_urls_through_quoted_printable() {
         let raw = "Click:\r\n\r\nhttp://h/verify?state=3Dabc&magic=\r\ntext=3Dxyz\r\n";
-        assert_eq!(find_url(raw, "magictext"), Some("http://h/verify?state=abc&magictext=xyz".into()));
-        assert_eq!(find_url("<a href=\"http://h/a?x=1&amp;y=2\">", "y="), Some("http://h/a?x=1&y=2".into()));
+        assert_eq!(
+            find_url(raw, "magictext"),
+            Some("http://h/verify?state=abc&magictext=xyz".into())
+        );
+        assert_eq!(
+            find_url("<a href=\"http://h/a?x=1&amp;y=2\">", "y="),
+            Some("http://h/a?x=1&y=2".into())
+        );
     }
 
     #[test]

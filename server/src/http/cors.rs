@@ -15,11 +15,13 @@ const ALLOW_METHODS: &str = "GET, POST, PATCH, DELETE, OPTIONS";
 const ALLOW_HEADERS: &str = "authorization, content-type";
 const MAX_AGE: &str = "600";
 
-/// Public documents any page may read (keys, discovery, OpenAPI).
+/// Public documents any page may read: keys, discovery, OpenAPI, and the widget's files (a
+/// customer's page imports `widget.js` and fetches the wasm in CORS mode).
 fn is_public_document(path: &str) -> bool {
     path.starts_with("/.well-known/")
         || path.starts_with("/api/v1/.well-known/")
         || path == protocol::routes::OPENAPI
+        || path.starts_with("/widget/")
 }
 
 /// Top-level navigations, not CORS calls: the magic link's confirm form posts here from the

@@ -235,3 +235,30 @@ async fn signing_key_survives_restart_and_needs_the_same_master_key() {
         .unwrap_err();
     assert!(err.to_string().contains("decrypt"), "{err}");
 }
+
+#[tokio::test]
+async fn widget_files_load_from_any_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let widget = tempfile::tempdir().unwrap();
+    std::fs::write(widget.path().join("widget.js"), "export default 1;").unwrap();
+    let cfg = Config {
+        widget_dir: Some(widget.path().to_owned()),
+        ..config(&dir)
+    };
+    let app = TestApp::with_config(cfg, dir).await;
+    // A customer's page imports the module (CORS mode, with its own Origin).
+    let (status, body, _) = app
+        .raw_request(
+            Method::GET,
+            "/widget/widget.js",
+            &[("origin", "https://customer.example")],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "export default 1;");
+    let reply = app
+        .get("/widget/widget.js", &[("origin", "http://localhost:1")])
+        .await;
+    assert_eq!(reply.headers["access-control-allow-origin"], "*");
+}
