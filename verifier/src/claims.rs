@@ -1,6 +1,10 @@
 //! The claims of our access tokens.
 
+use serde::de::{Error as _, MapAccess};
 use serde::{Deserialize, Serialize};
+
+use crate::error::VerifyError;
+use crate::token::{Extra, NumericDate, Registered};
 
 /// The `aud` claim: one string or an array of strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +110,89 @@ impl Claims {
     /// Whether the user authenticated with the method `amr` (RFC 8176 value).
     pub fn has_amr(&self, amr: &str) -> bool {
         self.amr.iter().any(|a| a == amr)
+    }
+}
+
+/// The members of [`Claims`] that are not registered claims, read in the verifier's one
+/// pass over the payload. Same types and defaults as the `Deserialize` derive.
+#[derive(Debug, Default)]
+pub(crate) struct ClaimsExtra {
+    sid: Option<String>,
+    amr: Option<Vec<String>>,
+    email: Option<String>,
+    org_id: Option<String>,
+    roles: Option<Vec<String>>,
+    permissions: Option<Vec<String>>,
+    scope: Option<String>,
+}
+
+impl<'de> Extra<'de> for ClaimsExtra {
+    fn index(name: &str) -> Option<u32> {
+        Some(match name {
+            "sid" => 0,
+            "amr" => 1,
+            "email" => 2,
+            "org_id" => 3,
+            "roles" => 4,
+            "permissions" => 5,
+            "scope" => 6,
+            _ => return None,
+        })
+    }
+
+    fn read<A: MapAccess<'de>>(&mut self, index: u32, map: &mut A) -> Result<(), A::Error> {
+        match index {
+            0 => self.sid = map.next_value()?,
+            1 => self.amr = Some(map.next_value()?),
+            2 => self.email = map.next_value()?,
+            3 => self.org_id = map.next_value()?,
+            4 => self.roles = Some(map.next_value()?),
+            5 => self.permissions = Some(map.next_value()?),
+            6 => self.scope = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Claims {
+    /// Builds the claims from the verifier's checked parse; `sub` and `iat` are required as
+    /// in the `Deserialize` derive.
+    pub(crate) fn from_checked(claims: Registered<'_, ClaimsExtra>) -> Result<Self, VerifyError> {
+        let missing = |field| VerifyError::InvalidClaims(serde_json::Error::missing_field(field));
+        let owned = |s: crate::token::Str<'_>| s.0.into_owned();
+        let aud = claims.aud.ok_or_else(|| missing("aud"))?;
+        let mut all = aud.all.into_iter().map(owned);
+        let aud = match (aud.single, all.next()) {
+            (true, Some(one)) => Audience::One(one),
+            (_, first) => Audience::Many(first.into_iter().chain(all).collect()),
+        };
+        let extra = claims.extra;
+        Ok(Self {
+            iss: claims.iss.map(owned).ok_or_else(|| missing("iss"))?,
+            sub: claims.sub.map(owned).ok_or_else(|| missing("sub"))?,
+            aud,
+            exp: claims
+                .exp
+                .map(|NumericDate(t)| t)
+                .ok_or_else(|| missing("exp"))?,
+            iat: claims
+                .iat
+                .map(|NumericDate(t)| t)
+                .ok_or_else(|| missing("iat"))?,
+            nbf: claims.nbf.map(|NumericDate(t)| t),
+            jti: claims.jti.map(owned),
+            sid: extra.sid,
+            client_id: claims.client_id.map(owned),
+            amr: extra.amr.unwrap_or_default(),
+            email: extra.email,
+            org_id: extra.org_id,
+            roles: extra.roles.unwrap_or_default(),
+            permissions: extra.permissions.unwrap_or_default(),
+            scope: extra.scope,
+        })
     }
 }
 

@@ -123,6 +123,7 @@ pub(crate) struct KeySet {
 }
 
 /// The outcome of looking a token's `kid` and `alg` up.
+#[derive(Clone, Copy)]
 pub(crate) enum Lookup<'a> {
     Found(&'a VerifyKey),
     /// The key named by `kid` (or the only candidate) has another algorithm.

@@ -123,12 +123,13 @@ pub mod axum;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::de::DeserializeOwned;
 
 pub use crate::alg::{Algorithm, UnknownAlgorithm};
 pub use crate::cache::BackgroundTask;
+use crate::claims::ClaimsExtra;
 pub use crate::claims::{Audience, Claims};
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::error::{BuildError, FetchError, KeyError, Malformed, VerifyError};
@@ -232,7 +233,11 @@ impl Verifier {
     /// A [`VerifyError`] saying why the token is not acceptable, or
     /// [`VerifyError::KeysUnavailable`] if the issuer's keys could not be fetched.
     pub async fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
-        self.verify_as(token).await
+        let now = self.inner.clock.now();
+        let payload = self.verify_signature(token, now).await?;
+        // One pass over the payload: the registered claims and the rest of `Claims`.
+        let checked = token::check_claims::<ClaimsExtra>(&payload, &self.expectations(now))?;
+        Claims::from_checked(checked)
     }
 
     /// Like [`verify`](Self::verify), but deserializes the payload into your own type. The
@@ -243,15 +248,33 @@ impl Verifier {
     /// As [`verify`](Self::verify); [`VerifyError::InvalidClaims`] if the payload does not
     /// deserialize into `T`.
     pub async fn verify_as<T: DeserializeOwned>(&self, token: &str) -> Result<T, VerifyError> {
-        let payload = self.verify_payload(token).await?;
+        let now = self.inner.clock.now();
+        let payload = self.verify_signature(token, now).await?;
+        token::check_claims::<()>(&payload, &self.expectations(now))?;
         serde_json::from_slice(&payload).map_err(VerifyError::InvalidClaims)
     }
 
-    /// Checks everything and returns the decoded payload.
-    async fn verify_payload(&self, token: &str) -> Result<Vec<u8>, VerifyError> {
+    /// What the registered claims are checked against at `now`.
+    fn expectations(&self, now: SystemTime) -> Expectations<'_> {
+        let inner = &*self.inner;
+        Expectations {
+            issuer: &inner.issuer,
+            audiences: inner.audiences.as_deref(),
+            authorized_parties: inner.authorized_parties.as_deref(),
+            required: inner.required,
+            now: clock::unix_seconds(now),
+            leeway: inner.leeway,
+        }
+    }
+
+    /// Checks everything up to and including the signature (keys as of `now`); returns the
+    /// decoded payload.
+    async fn verify_signature(&self, token: &str, now: SystemTime) -> Result<Vec<u8>, VerifyError> {
         let inner = &*self.inner;
         let parts = token::split(token, inner.max_token_bytes)?;
-        let header_json = token::decode(parts.header, Malformed::Header)?;
+        // Header and signature are short: decoded on the stack when they fit.
+        let mut header_buf = [0; 256];
+        let header_json = token::decode_small(parts.header, &mut header_buf, Malformed::Header)?;
         let header = Header::parse(&header_json)?;
         if let Some(typ) = &inner.token_type {
             header.check_type(typ)?;
@@ -260,14 +283,17 @@ impl Verifier {
             Algorithm::from_name(header.alg()).ok_or_else(|| VerifyError::AlgorithmNotAllowed {
                 alg: header.alg().to_owned(),
             })?;
-        let signature = token::decode(parts.signature, Malformed::Signature)?;
+        // Signatures up to RSA-4096 on the stack.
+        let mut signature_buf = [0; 512];
+        let signature =
+            token::decode_small(parts.signature, &mut signature_buf, Malformed::Signature)?;
         match &inner.keys {
             KeyStore::Static(set) => check_signature(set, &header, alg, &parts, &signature)?,
             KeyStore::Remote(remote) => {
                 // Fast path: the current snapshot, without a lock or an `Arc` clone.
                 let fast = {
                     let set = remote.current.load();
-                    match remote.freshness(&set, inner.clock.now()) {
+                    match remote.freshness(&set, now) {
                         Freshness::Stale => None,
                         freshness => {
                             if freshness == Freshness::RefreshSoon {
@@ -275,7 +301,7 @@ impl Verifier {
                             }
                             match set.lookup(header.kid(), alg) {
                                 Lookup::Unknown => None,
-                                _ => Some(check_signature(&set, &header, alg, &parts, &signature)),
+                                found => Some(check_found(found, &header, alg, &parts, &signature)),
                             }
                         }
                     }
@@ -289,19 +315,7 @@ impl Verifier {
                 }
             }
         }
-        let payload = token::decode(parts.payload, Malformed::Payload)?;
-        token::check_claims(
-            &payload,
-            &Expectations {
-                issuer: &inner.issuer,
-                audiences: inner.audiences.as_deref(),
-                authorized_parties: inner.authorized_parties.as_deref(),
-                required: inner.required,
-                now: clock::unix_seconds(inner.clock.now()),
-                leeway: inner.leeway,
-            },
-        )?;
-        Ok(payload)
+        token::decode(parts.payload, Malformed::Payload)
     }
 
     /// Fetches the JWKS now (for a remote source; a no-op otherwise), for example at startup
@@ -331,7 +345,19 @@ fn check_signature(
     parts: &Parts<'_>,
     signature: &[u8],
 ) -> Result<(), VerifyError> {
-    match set.lookup(header.kid(), alg) {
+    check_found(set.lookup(header.kid(), alg), header, alg, parts, signature)
+}
+
+/// Checks the signature with the key `lookup` found, or says why there is none.
+#[inline]
+fn check_found(
+    lookup: Lookup<'_>,
+    header: &Header<'_>,
+    alg: Algorithm,
+    parts: &Parts<'_>,
+    signature: &[u8],
+) -> Result<(), VerifyError> {
+    match lookup {
         Lookup::Found(key) => {
             if key.key.verify(parts.signing_input.as_bytes(), signature) {
                 Ok(())

@@ -22,10 +22,15 @@ pub(crate) struct Parts<'t> {
     pub(crate) signature: &'t str,
 }
 
+/// Whether every byte is in the base64url alphabet. Every token passes through here, so the
+/// test has no branches and no early exit: it compiles to vector compares.
 fn is_base64url(segment: &str) -> bool {
-    segment
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    segment.bytes().fold(true, |ok, b| {
+        let upper = b.wrapping_sub(b'A') < 26;
+        let lower = b.wrapping_sub(b'a') < 26;
+        let digit = b.wrapping_sub(b'0') < 10;
+        ok & (upper | lower | digit | (b == b'-') | (b == b'_'))
+    })
 }
 
 /// Splits a compact JWS: the size cap, exactly three non-empty segments, unpadded base64url.
@@ -62,6 +67,22 @@ pub(crate) fn decode(segment: &str, what: Malformed) -> Result<Vec<u8>, VerifyEr
         .map_err(|_| VerifyError::Malformed(what))
 }
 
+/// Decodes a short segment into `buf` if it fits (no allocation), else onto the heap.
+pub(crate) fn decode_small<'b, const N: usize>(
+    segment: &str,
+    buf: &'b mut [u8; N],
+    what: Malformed,
+) -> Result<Cow<'b, [u8]>, VerifyError> {
+    // Three bytes per four characters, rounded up: what `decode_slice` needs room for.
+    if segment.len().div_ceil(4) * 3 > N {
+        return decode(segment, what).map(Cow::Owned);
+    }
+    let len = URL_SAFE_NO_PAD
+        .decode_slice(segment, buf)
+        .map_err(|_| VerifyError::Malformed(what))?;
+    Ok(Cow::Borrowed(buf.get(..len).unwrap_or_default()))
+}
+
 /// A JSON string, borrowed from the input unless it had escapes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Str<'a>(pub(crate) Cow<'a, str>);
@@ -88,24 +109,61 @@ impl<'de> Deserialize<'de> for Str<'de> {
     }
 }
 
-/// Member names seen so far in one object.
-#[derive(Default)]
+/// How many unknown member names [`Seen`] keeps without allocating.
+const INLINE_NAMES: usize = 16;
+/// The index of a member the parser does not know by name.
+const UNKNOWN: u32 = u32::MAX;
+
+/// Member names seen so far in one object. Members the parser knows have an index (< 64)
+/// and are tracked in a bit set; other names are kept, the first 16 in place (no allocation
+/// for the objects tokens carry), the rest in a `Vec`.
 struct Seen<'a> {
-    names: Vec<Str<'a>>,
+    known: u64,
+    inline: [Str<'a>; INLINE_NAMES],
+    len: usize,
+    more: Vec<Str<'a>>,
     duplicate: Option<String>,
 }
 
-impl<'a> Seen<'a> {
-    /// Records `name`; `false` if it was seen before (the first duplicate is remembered).
-    fn first_time(&mut self, name: &Str<'a>) -> bool {
-        if self.names.contains(name) {
-            if self.duplicate.is_none() {
-                self.duplicate = Some(name.0.clone().into_owned());
-            }
-            return false;
+impl Default for Seen<'_> {
+    fn default() -> Self {
+        Self {
+            known: 0,
+            inline: std::array::from_fn(|_| Str(Cow::Borrowed(""))),
+            len: 0,
+            more: Vec::new(),
+            duplicate: None,
         }
-        self.names.push(name.clone());
-        true
+    }
+}
+
+impl<'a> Seen<'a> {
+    /// Records member `name`, known as `index` (or [`UNKNOWN`]); `false` if it was seen
+    /// before (the first duplicate is remembered).
+    fn first_time(&mut self, index: u32, name: &Str<'a>) -> bool {
+        let repeated = if index < 64 {
+            let bit = 1 << index;
+            let repeated = self.known & bit != 0;
+            self.known |= bit;
+            repeated
+        } else {
+            let inline = self.inline.get(..self.len).unwrap_or_default();
+            let repeated = inline.iter().chain(&self.more).any(|seen| seen == name);
+            if !repeated {
+                match self.inline.get_mut(self.len) {
+                    Some(slot) => {
+                        *slot = name.clone();
+                        self.len += 1;
+                    }
+                    None => self.more.push(name.clone()),
+                }
+            }
+            repeated
+        };
+        if repeated && self.duplicate.is_none() {
+            self.duplicate = Some(name.0.clone().into_owned());
+        }
+        !repeated
     }
 }
 
@@ -135,21 +193,31 @@ impl<'de> Deserialize<'de> for Header<'de> {
                 let mut header = Header::default();
                 let mut seen = Seen::default();
                 while let Some(name) = map.next_key::<Str<'de>>()? {
-                    if !seen.first_time(&name) {
+                    let index = match name.0.as_ref() {
+                        "alg" => 0,
+                        "kid" => 1,
+                        "typ" => 2,
+                        "cty" => 3,
+                        "b64" => 4,
+                        "crit" => 5,
+                        "zip" => 6,
+                        _ => UNKNOWN,
+                    };
+                    if !seen.first_time(index, &name) {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     }
-                    match name.0.as_ref() {
-                        "alg" => header.alg = Some(map.next_value()?),
-                        "kid" => header.kid = Some(map.next_value()?),
-                        "typ" => header.typ = Some(map.next_value()?),
-                        "cty" => header.cty = Some(map.next_value()?),
-                        "b64" => header.b64 = Some(map.next_value()?),
-                        "crit" => {
+                    match index {
+                        0 => header.alg = Some(map.next_value()?),
+                        1 => header.kid = Some(map.next_value()?),
+                        2 => header.typ = Some(map.next_value()?),
+                        3 => header.cty = Some(map.next_value()?),
+                        4 => header.b64 = Some(map.next_value()?),
+                        5 => {
                             header.crit = true;
                             map.next_value::<IgnoredAny>()?;
                         }
-                        "zip" => {
+                        6 => {
                             header.zip = true;
                             map.next_value::<IgnoredAny>()?;
                         }
@@ -227,7 +295,7 @@ impl<'a> Header<'a> {
 /// A NumericDate: integer or fractional seconds since the epoch, floored. Strings, booleans
 /// and anything else are type errors.
 #[derive(Debug, Clone, Copy)]
-struct NumericDate(i64);
+pub(crate) struct NumericDate(pub(crate) i64);
 
 impl<'de> Deserialize<'de> for NumericDate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -246,7 +314,11 @@ impl<'de> Deserialize<'de> for NumericDate {
 
 /// `aud`: a string or an array of strings.
 #[derive(Debug, Default)]
-struct Audiences<'a>(Vec<Str<'a>>);
+pub(crate) struct Audiences<'a> {
+    pub(crate) all: Vec<Str<'a>>,
+    /// It was a string, not an array.
+    pub(crate) single: bool,
+}
 
 impl<'de> Deserialize<'de> for Audiences<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -257,74 +329,116 @@ impl<'de> Deserialize<'de> for Audiences<'de> {
                 f.write_str("a string or an array of strings")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Audiences(vec![Str(Cow::Borrowed(v))]))
+                Ok(Audiences {
+                    all: vec![Str(Cow::Borrowed(v))],
+                    single: true,
+                })
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Audiences(vec![Str(Cow::Owned(v.to_owned()))]))
+                Ok(Audiences {
+                    all: vec![Str(Cow::Owned(v.to_owned()))],
+                    single: true,
+                })
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut all = Vec::new();
                 while let Some(one) = seq.next_element::<Str<'de>>()? {
                     all.push(one);
                 }
-                Ok(Audiences(all))
+                Ok(Audiences { all, single: false })
             }
         }
         deserializer.deserialize_any(AudVisitor)
     }
 }
 
-/// The registered claims the verifier checks.
-#[derive(Debug, Default)]
-pub(crate) struct Registered<'a> {
-    iss: Option<Str<'a>>,
-    sub: Option<Str<'a>>,
-    aud: Option<Audiences<'a>>,
-    exp: Option<NumericDate>,
-    nbf: Option<NumericDate>,
-    iat: Option<NumericDate>,
-    jti: Option<Str<'a>>,
-    client_id: Option<Str<'a>>,
-    azp: Option<Str<'a>>,
-    duplicate: Option<String>,
+/// Claims beyond the registered ones, read in the same pass over the payload (so
+/// [`Verifier::verify`](crate::Verifier::verify) parses the claims once).
+pub(crate) trait Extra<'de>: Default {
+    /// The index (below 32) of member `name` if it is one of ours.
+    fn index(name: &str) -> Option<u32>;
+    /// Reads the value of our member number `index`.
+    fn read<A: MapAccess<'de>>(&mut self, index: u32, map: &mut A) -> Result<(), A::Error>;
 }
 
-impl<'de> Deserialize<'de> for Registered<'de> {
+/// No extra claims: only the registered ones are read.
+impl<'de> Extra<'de> for () {
+    fn index(_: &str) -> Option<u32> {
+        None
+    }
+    fn read<A: MapAccess<'de>>(&mut self, _: u32, map: &mut A) -> Result<(), A::Error> {
+        map.next_value::<IgnoredAny>().map(|_| ())
+    }
+}
+
+/// Where the [`Extra`] members' indexes start in [`Seen`].
+const EXTRA_BASE: u32 = 16;
+
+/// The registered claims the verifier checks, plus the `X` ones the caller wants.
+#[derive(Debug, Default)]
+pub(crate) struct Registered<'a, X = ()> {
+    pub(crate) iss: Option<Str<'a>>,
+    pub(crate) sub: Option<Str<'a>>,
+    pub(crate) aud: Option<Audiences<'a>>,
+    pub(crate) exp: Option<NumericDate>,
+    pub(crate) nbf: Option<NumericDate>,
+    pub(crate) iat: Option<NumericDate>,
+    pub(crate) jti: Option<Str<'a>>,
+    pub(crate) client_id: Option<Str<'a>>,
+    azp: Option<Str<'a>>,
+    duplicate: Option<String>,
+    pub(crate) extra: X,
+}
+
+impl<'de, X: Extra<'de>> Deserialize<'de> for Registered<'de, X> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ClaimsVisitor;
-        impl<'de> Visitor<'de> for ClaimsVisitor {
-            type Value = Registered<'de>;
+        struct ClaimsVisitor<X>(std::marker::PhantomData<X>);
+        impl<'de, X: Extra<'de>> Visitor<'de> for ClaimsVisitor<X> {
+            type Value = Registered<'de, X>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JWT claims object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut claims = Registered::default();
+                let mut claims = Registered::<X>::default();
                 let mut seen = Seen::default();
                 while let Some(name) = map.next_key::<Str<'de>>()? {
-                    if !seen.first_time(&name) {
+                    let index = match name.0.as_ref() {
+                        "iss" => 0,
+                        "sub" => 1,
+                        "aud" => 2,
+                        "exp" => 3,
+                        "nbf" => 4,
+                        "iat" => 5,
+                        "jti" => 6,
+                        "client_id" => 7,
+                        "azp" => 8,
+                        other => X::index(other).map_or(UNKNOWN, |i| EXTRA_BASE + i),
+                    };
+                    if !seen.first_time(index, &name) {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     }
-                    match name.0.as_ref() {
-                        "iss" => claims.iss = Some(map.next_value()?),
-                        "sub" => claims.sub = Some(map.next_value()?),
-                        "aud" => claims.aud = Some(map.next_value()?),
-                        "exp" => claims.exp = Some(map.next_value()?),
-                        "nbf" => claims.nbf = Some(map.next_value()?),
-                        "iat" => claims.iat = Some(map.next_value()?),
-                        "jti" => claims.jti = Some(map.next_value()?),
-                        "client_id" => claims.client_id = Some(map.next_value()?),
-                        "azp" => claims.azp = Some(map.next_value()?),
-                        _ => {
+                    match index {
+                        0 => claims.iss = Some(map.next_value()?),
+                        1 => claims.sub = Some(map.next_value()?),
+                        2 => claims.aud = Some(map.next_value()?),
+                        3 => claims.exp = Some(map.next_value()?),
+                        4 => claims.nbf = Some(map.next_value()?),
+                        5 => claims.iat = Some(map.next_value()?),
+                        6 => claims.jti = Some(map.next_value()?),
+                        7 => claims.client_id = Some(map.next_value()?),
+                        8 => claims.azp = Some(map.next_value()?),
+                        UNKNOWN => {
                             map.next_value::<IgnoredAny>()?;
                         }
+                        extra => claims.extra.read(extra - EXTRA_BASE, &mut map)?,
                     }
                 }
                 claims.duplicate = seen.duplicate;
                 Ok(claims)
             }
         }
-        deserializer.deserialize_map(ClaimsVisitor)
+        deserializer.deserialize_map(ClaimsVisitor(std::marker::PhantomData))
     }
 }
 
@@ -349,15 +463,22 @@ pub(crate) struct Expectations<'a> {
     pub(crate) leeway: i64,
 }
 
-/// Checks the (already signature-checked) payload.
-pub(crate) fn check_claims(payload: &[u8], expect: &Expectations<'_>) -> Result<(), VerifyError> {
-    let claims: Registered<'_> =
+/// Parses the (already signature-checked) payload in one pass, with the `X` claims, and
+/// checks the registered claims.
+pub(crate) fn check_claims<'a, X: Extra<'a>>(
+    payload: &'a [u8],
+    expect: &Expectations<'_>,
+) -> Result<Registered<'a, X>, VerifyError> {
+    let claims: Registered<'a, X> =
         serde_json::from_slice(payload).map_err(VerifyError::InvalidClaims)?;
-    if let Some(name) = claims.duplicate {
-        return Err(VerifyError::DuplicateMember(name, "claims"));
+    if let Some(name) = &claims.duplicate {
+        return Err(VerifyError::DuplicateMember(name.clone(), "claims"));
     }
 
-    let iss = claims.iss.ok_or(VerifyError::MissingClaim("iss"))?;
+    let iss = claims
+        .iss
+        .as_ref()
+        .ok_or(VerifyError::MissingClaim("iss"))?;
     if iss.0 != expect.issuer {
         return Err(VerifyError::InvalidIssuer);
     }
@@ -378,9 +499,12 @@ pub(crate) fn check_claims(payload: &[u8], expect: &Expectations<'_>) -> Result<
         return Err(VerifyError::IssuedInFuture);
     }
 
-    let aud = claims.aud.ok_or(VerifyError::MissingClaim("aud"))?;
+    let aud = claims
+        .aud
+        .as_ref()
+        .ok_or(VerifyError::MissingClaim("aud"))?;
     if let Some(accepted) = expect.audiences
-        && !aud.0.iter().any(|a| accepted.iter().any(|b| *b == a.0))
+        && !aud.all.iter().any(|a| accepted.iter().any(|b| *b == a.0))
     {
         return Err(VerifyError::InvalidAudience);
     }
@@ -399,12 +523,12 @@ pub(crate) fn check_claims(payload: &[u8], expect: &Expectations<'_>) -> Result<
         return Err(VerifyError::MissingClaim("client_id"));
     }
     if let Some(parties) = expect.authorized_parties {
-        let party = claims.azp.or(claims.client_id);
+        let party = claims.azp.as_ref().or(claims.client_id.as_ref());
         if !party.is_some_and(|p| parties.iter().any(|q| *q == p.0)) {
             return Err(VerifyError::UnauthorizedParty);
         }
     }
-    Ok(())
+    Ok(claims)
 }
 
 #[cfg(test)]
@@ -452,6 +576,25 @@ mod tests {
     }
 
     #[test]
+    fn small_segments_decode_in_place() {
+        let mut buf = [0; 6];
+        for text in ["", "a", "abcdef", "abcdefg"] {
+            let segment = b64(text);
+            let decoded = decode_small(&segment, &mut buf, Malformed::Payload).unwrap();
+            assert_eq!(decoded.as_ref(), text.as_bytes());
+            assert_eq!(
+                matches!(decoded, Cow::Borrowed(_)),
+                text.len() <= 6,
+                "{text}"
+            );
+        }
+        assert!(matches!(
+            decode_small("a", &mut buf, Malformed::Payload),
+            Err(VerifyError::Malformed(Malformed::Payload))
+        ));
+    }
+
+    #[test]
     fn size_cap() {
         let ok = "e30.e30.c2ln";
         assert!(matches!(
@@ -484,6 +627,10 @@ mod tests {
         assert!(matches!(
             parse(r#"{"alg":"RS256","x":1,"\u0078":2}"#),
             Err(VerifyError::DuplicateMember(..))
+        ));
+        assert!(matches!(
+            parse(r#"{"alg":"RS256","\u0061lg":"none"}"#),
+            Err(VerifyError::DuplicateMember(name, "header")) if name == "alg"
         ));
         assert!(matches!(
             parse(r#"{"alg":"RS256","crit":["exp"]}"#),
@@ -545,7 +692,36 @@ mod tests {
             now: 1000,
             leeway: 30,
         };
-        check_claims(payload.to_string().as_bytes(), &expect)
+        check_claims::<()>(payload.to_string().as_bytes(), &expect).map(|_| ())
+    }
+
+    #[test]
+    fn duplicate_claims_past_the_inline_names() {
+        let mut json = String::from(r#"{"iss":"https://i","aud":"api","exp":2000"#);
+        for i in 0..40 {
+            json.push_str(&format!(r#","c{i}":{i}"#));
+        }
+        let audiences = vec!["api".to_owned()];
+        let expect = Expectations {
+            issuer: "https://i",
+            audiences: Some(&audiences),
+            authorized_parties: None,
+            required: Required::default(),
+            now: 1000,
+            leeway: 30,
+        };
+        let ok = format!("{json}}}");
+        assert!(check_claims::<()>(ok.as_bytes(), &expect).is_ok());
+        for repeated in ["c3", "c30", "exp", "\\u0065xp"] {
+            let twice = format!(r#"{json},"{repeated}":1}}"#);
+            assert!(
+                matches!(
+                    check_claims::<()>(twice.as_bytes(), &expect),
+                    Err(VerifyError::DuplicateMember(_, "claims"))
+                ),
+                "{repeated}"
+            );
+        }
     }
 
     #[test]

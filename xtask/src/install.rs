@@ -45,6 +45,7 @@ pub fn ensure_tools(env: &Env, needs: Needs) -> Result<()> {
     if needs == Needs::Test {
         installer.ensure_chromium()?;
         installer.ensure_aiosmtpd()?;
+        crate::edge::ensure_workerd(env)?;
     }
     installer.ensure_wasm_bindgen_cli(&wasm_bindgen)?;
     installer.ensure_trunk()?;

@@ -6,10 +6,16 @@
 //! - `cargo xtask test`: installs missing tools (also Chromium, ChromeDriver and `aiosmtpd`), then
 //!   runs formatting, lints, the widget build and every test, stopping at the first failure.
 //! - `cargo xtask install`: only the installation part of `test`.
+//! - `cargo xtask edge-worker [--port 8787]`: builds examples/edge-worker and serves it in workerd.
+//! - `cargo xtask bench`: the verifier benchmark, natively and in wasm32 (Node).
+//! - `cargo xtask fuzz`: the bounded fuzz run of the verifier that `test` ends with (nightly).
 //!
 //! Progress goes to stderr, one `==>` line per step, like cargo's own output.
 
+mod bench;
 mod demo;
+mod edge;
+mod fuzz;
 mod install;
 mod lockfile;
 mod process;
@@ -50,6 +56,18 @@ enum Command {
     },
     /// Only install the missing tools (everything `test` needs), then stop.
     Install,
+    /// Run the verifier benchmark: native (beside the raw signature check and jsonwebtoken)
+    /// and wasm32 in Node.
+    Bench,
+    /// Fuzz the verifier for 30 s (needs a nightly toolchain; cargo-fuzz is not needed).
+    Fuzz,
+    /// Build the edge-worker example (wasm) and serve it in workerd; ISSUER, AUDIENCE and
+    /// JWKS_URL from the environment (default: the demo server on :8080).
+    EdgeWorker {
+        /// Port workerd listens on (on 127.0.0.1).
+        #[arg(long, default_value_t = 8787)]
+        port: u16,
+    },
 }
 
 /// `trunk build --release --offline` in widget/, writing widget/dist. `--offline` makes trunk use
@@ -79,6 +97,9 @@ fn main() -> ExitCode {
         ),
         Command::Test { skip_install } => test::run(&env, skip_install),
         Command::Install => install::ensure_tools(&env, install::Needs::Test),
+        Command::EdgeWorker { port } => edge::serve(&env, port),
+        Command::Bench => bench::run(&env),
+        Command::Fuzz => fuzz::run(&env),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

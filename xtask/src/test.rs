@@ -50,9 +50,17 @@ pub fn run(env: &Env, skip_install: bool) -> Result<()> {
         process::run(&mut crate::trunk_build(env))
     }));
     // `--workspace` so every member is tested, including future ones, minus the widget: its
-    // tests only run in a browser (next step), and its host build was already checked by clippy.
+    // tests only run in a browser (next step), and its host build was already checked by clippy;
+    // and minus the edge worker, whose test needs its wasm built first (its own step below).
     steps.push(step("tests (host, incl. end-to-end)", || {
-        let mut command = env.cargo(["test", "--workspace", "--exclude", "widget"]);
+        let mut command = env.cargo([
+            "test",
+            "--workspace",
+            "--exclude",
+            "widget",
+            "--exclude",
+            "example-edge-worker",
+        ]);
         command
             .env("CHROMEDRIVER", CHROMEDRIVER)
             .env("CHROMIUM", CHROMIUM);
@@ -113,6 +121,16 @@ pub fn run(env: &Env, skip_install: bool) -> Result<()> {
             "wasm-bindgen-test-runner",
         );
         process::run(&mut command)
+    }));
+    // The edge worker in workerd: wasm build (release) + wasm-bindgen, then its test starts
+    // workerd on loopback and checks 200 + subject and the 401s with real tokens.
+    steps.push(step("edge worker (wasm build, workerd test)", || {
+        crate::edge::build_worker(env)?;
+        crate::edge::test_worker(env)
+    }));
+    // A bounded libFuzzer run of `Verifier::verify` (nightly only; skipped with a notice).
+    steps.push(step("verifier fuzz (30 s, nightly)", || {
+        crate::fuzz::run(env)
     }));
     run_steps(&steps)
 }

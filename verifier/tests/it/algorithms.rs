@@ -121,3 +121,50 @@ fn verify_as_custom_claims() {
         Err(VerifyError::InvalidClaims(_))
     ));
 }
+
+#[test]
+fn verify_reads_claims_as_the_derive_does() {
+    // `verify` parses the payload once by hand; `verify_as::<Claims>` uses the derive.
+    let verifier = static_verifier();
+    let mut minimal =
+        json!({"iss": ISSUER, "sub": "u", "aud": [AUDIENCE], "exp": NOW + 60, "iat": NOW});
+    for claims in [
+        claims(),
+        claims_with("aud", json!(["x", AUDIENCE])),
+        minimal.clone(),
+    ] {
+        let token = rs256(&claims);
+        let once = block_on(verifier.verify(&token)).unwrap();
+        let derived: verifier::Claims = block_on(verifier.verify_as(&token)).unwrap();
+        assert_eq!(once, derived, "{claims}");
+    }
+    assert_eq!(
+        block_on(verifier.verify(&rs256(&claims()))).unwrap().aud,
+        Audience::One(AUDIENCE.into())
+    );
+    // `sub` and `iat` are required by `Claims`, and list members must be lists.
+    for field in ["sub", "iat"] {
+        let mut claims = minimal.clone();
+        claims.as_object_mut().unwrap().remove(field);
+        assert!(matches!(
+            block_on(verifier.verify(&rs256(&claims))),
+            Err(VerifyError::InvalidClaims(_))
+        ));
+    }
+    // Duplicates are refused among `Claims`' own members too, even after a `null`.
+    let twice = format!(
+        r#"{{"iss":"{ISSUER}","sub":"u","aud":"{AUDIENCE}","exp":{},"iat":{NOW},"sid":null,"sid":"s"}}"#,
+        NOW + 60
+    );
+    let header = header("rs256", Algorithm::RS256).to_string();
+    let token = sign_raw(&header, &twice, key(K::RsaA), Algorithm::RS256);
+    assert!(matches!(
+        block_on(verifier.verify(&token)),
+        Err(VerifyError::DuplicateMember(name, "claims")) if name == "sid"
+    ));
+    minimal["roles"] = json!("admin");
+    assert!(matches!(
+        block_on(verifier.verify(&rs256(&minimal))),
+        Err(VerifyError::InvalidClaims(_))
+    ));
+}
