@@ -233,17 +233,89 @@ pub struct CreatedClient {
     pub secret: Option<SecretString>,
 }
 
+/// What to register with [`create_client`].
+#[derive(Debug, Clone, Default)]
+pub struct NewClient {
+    /// Display name (shown in the widget and in messages).
+    pub name: String,
+    /// Exact origins (`https://app.example.com`) allowed to call the API from a browser.
+    pub allowed_origins: Vec<String>,
+    /// Exact redirect URIs (magic links land on the first one by default).
+    pub redirect_uris: Vec<String>,
+    /// Give the client a secret, for exchanging codes on a backend.
+    pub confidential: bool,
+    /// Enabled sign-in methods; all of [`store::ALL_METHODS`] when `None`.
+    pub methods: Option<Vec<String>>,
+    /// Lifetime of magic links in seconds (60 to 86400); 300 when `None`.
+    pub magic_link_ttl: Option<i64>,
+}
+
+/// Checks an origin is exactly `scheme://host[:port]`.
+fn valid_origin(origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    !rest.is_empty() && !rest.contains(['/', '*', '?', '#', ' ', '@'])
+}
+
+/// Checks a redirect URI is an absolute http(s) URL without wildcards or fragment.
+fn valid_redirect_uri(uri: &str) -> bool {
+    let Some(rest) = uri
+        .strip_prefix("https://")
+        .or_else(|| uri.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let host = rest.split('/').next().unwrap_or_default();
+    !host.is_empty() && !uri.contains(['*', '#', ' '])
+}
+
 /// Registers a client. Confidential clients get a secret that is stored only as a hash.
 pub async fn create_client(
     store: &Store,
     services: &Services,
-    name: &str,
-    allowed_origins: Vec<String>,
-    redirect_uris: Vec<String>,
-    confidential: bool,
+    spec: &NewClient,
 ) -> Result<CreatedClient, StartError> {
+    let invalid = |m: String| StartError::Config(config::ConfigError::Invalid(m));
+    if spec.name.trim().is_empty() {
+        return Err(invalid("a client needs a name".into()));
+    }
+    if let Some(bad) = spec.allowed_origins.iter().find(|o| !valid_origin(o)) {
+        return Err(invalid(format!(
+            "{bad:?} is not an origin: use scheme://host[:port], no path or wildcard"
+        )));
+    }
+    if let Some(bad) = spec.redirect_uris.iter().find(|u| !valid_redirect_uri(u)) {
+        return Err(invalid(format!(
+            "{bad:?} is not an absolute http(s) redirect URI without wildcards"
+        )));
+    }
+    let methods = spec
+        .methods
+        .clone()
+        .unwrap_or_else(|| store::ALL_METHODS.map(str::to_owned).to_vec());
+    if let Some(bad) = methods
+        .iter()
+        .find(|m| !store::ALL_METHODS.contains(&m.as_str()))
+    {
+        return Err(invalid(format!(
+            "unknown sign-in method {bad:?}; known: {}",
+            store::ALL_METHODS.join(", ")
+        )));
+    }
+    if spec
+        .magic_link_ttl
+        .is_some_and(|t| !(60..=86_400).contains(&t))
+    {
+        return Err(invalid(
+            "magic_link_ttl must be between 60 and 86400 seconds".into(),
+        ));
+    }
     let rng = &*services.rng;
-    let secret = if confidential {
+    let secret = if spec.confidential {
         Some(SecretString::new(format!(
             "sk_{}",
             crypto::random_token(rng, 32)?
@@ -253,15 +325,15 @@ pub async fn create_client(
     };
     let client = Client {
         id: crypto::random_id(rng, "cli")?,
-        name: name.to_owned(),
+        name: spec.name.trim().to_owned(),
         secret_hash: secret
             .as_ref()
             .map(|s| crypto::sha256_hex(s.expose().as_bytes())),
-        allowed_origins,
-        redirect_uris,
+        allowed_origins: spec.allowed_origins.clone(),
+        redirect_uris: spec.redirect_uris.clone(),
         audience: None,
-        methods: store::ALL_METHODS.map(str::to_owned).to_vec(),
-        magic_link_ttl: None,
+        methods,
+        magic_link_ttl: spec.magic_link_ttl,
     };
     store.insert_client(&client, services.clock.now()).await?;
     Ok(CreatedClient { client, secret })
@@ -270,6 +342,30 @@ pub async fn create_client(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_origins_and_redirects_are_exact() {
+        assert!(valid_origin("https://app.example.com"));
+        assert!(valid_origin("http://127.0.0.1:8080"));
+        for bad in [
+            "app.example.com",
+            "https://app.example.com/",
+            "https://*.example.com",
+            "ftp://x",
+            "https://",
+        ] {
+            assert!(!valid_origin(bad), "{bad}");
+        }
+        assert!(valid_redirect_uri("https://app.example.com/callback?x=1"));
+        for bad in [
+            "/callback",
+            "https://app.example.com/*",
+            "https://app.example.com/#x",
+            "javascript:alert(1)",
+        ] {
+            assert!(!valid_redirect_uri(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn origins() {

@@ -79,6 +79,12 @@ enum ClientCommand {
         /// Give the client a secret (for exchanging codes on a backend).
         #[arg(long)]
         confidential: bool,
+        /// A sign-in method to enable (repeatable): email_code, magic_link, sms_code. Default: all.
+        #[arg(long = "method")]
+        methods: Vec<String>,
+        /// Lifetime of magic links in seconds (default 300).
+        #[arg(long)]
+        magic_link_ttl: Option<i64>,
     },
 }
 
@@ -109,18 +115,20 @@ async fn main() -> anyhow::Result<()> {
             origins,
             redirect_uris,
             confidential,
+            methods,
+            magic_link_ttl,
         }) => {
             std::fs::create_dir_all(&config.data_dir).ok();
             let store = server::store::Store::connect(&config.database_url()).await?;
-            let created = create_client(
-                &store,
-                &services,
-                &name,
-                origins,
+            let spec = server::NewClient {
+                name,
+                allowed_origins: origins,
                 redirect_uris,
                 confidential,
-            )
-            .await?;
+                methods: (!methods.is_empty()).then_some(methods),
+                magic_link_ttl,
+            };
+            let created = create_client(&store, &services, &spec).await?;
             let mut out = format!("client_id: {}\n", created.client.id);
             if let Some(secret) = created.secret {
                 out.push_str(&format!(

@@ -28,10 +28,12 @@ async fn widget_embedded_on_another_origin_signs_in() -> anyhow::Result<()> {
     let client = server::create_client(
         &server.state.auth.store,
         &services,
-        "Customer app",
-        vec![customer.clone()],
-        vec![format!("{customer}/")],
-        false,
+        &server::NewClient {
+            name: "Customer app".into(),
+            allowed_origins: vec![customer.clone()],
+            redirect_uris: vec![format!("{customer}/")],
+            ..Default::default()
+        },
     )
     .await?
     .client;

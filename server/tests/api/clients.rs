@@ -10,10 +10,13 @@ async fn confidential_clients_exchange_with_their_secret() {
     let created = create_client(
         &app.state.auth.store,
         &services(&app.clock),
-        "Backend app",
-        vec!["https://app.test".into()],
-        vec!["https://app.test/callback".into()],
-        true,
+        &server::NewClient {
+            name: "Backend app".into(),
+            allowed_origins: vec!["https://app.test".into()],
+            redirect_uris: vec!["https://app.test/callback".into()],
+            confidential: true,
+            ..Default::default()
+        },
     )
     .await
     .unwrap();
@@ -261,4 +264,74 @@ async fn widget_files_load_from_any_origin() {
         .get("/widget/widget.js", &[("origin", "http://localhost:1")])
         .await;
     assert_eq!(reply.headers["access-control-allow-origin"], "*");
+}
+
+#[tokio::test]
+async fn client_registration_rejects_wildcards_and_unknown_methods() {
+    let app = TestApp::new().await;
+    let register = |spec: server::NewClient| {
+        let store = app.state.auth.store.clone();
+        let services = services(&app.clock);
+        async move { create_client(&store, &services, &spec).await }
+    };
+    let base = || server::NewClient {
+        name: "App".into(),
+        ..Default::default()
+    };
+    let wildcard = server::NewClient {
+        allowed_origins: vec!["https://*.app.test".into()],
+        ..base()
+    };
+    assert!(
+        register(wildcard)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("not an origin")
+    );
+    let path = server::NewClient {
+        redirect_uris: vec!["https://app.test/*".into()],
+        ..base()
+    };
+    assert!(register(path).await.is_err());
+    let method = server::NewClient {
+        methods: Some(vec!["carrier_pigeon".into()]),
+        ..base()
+    };
+    assert!(
+        register(method)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("unknown sign-in method")
+    );
+    let ttl = server::NewClient {
+        magic_link_ttl: Some(5),
+        ..base()
+    };
+    assert!(register(ttl).await.is_err());
+    let ok = server::NewClient {
+        methods: Some(vec!["magic_link".into()]),
+        magic_link_ttl: Some(900),
+        ..base()
+    };
+    let client = register(ok).await.unwrap().client;
+    let stored = app
+        .state
+        .auth
+        .store
+        .client(&client.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.methods, vec!["magic_link".to_owned()]);
+    assert_eq!(stored.magic_link_ttl, Some(900));
+    assert!(
+        register(server::NewClient {
+            name: " ".into(),
+            ..Default::default()
+        })
+        .await
+        .is_err()
+    );
 }

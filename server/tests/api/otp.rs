@@ -305,10 +305,11 @@ async fn unreachable_smtp_server_is_a_clear_502() {
     let client = server::create_client(
         &app.state.auth.store,
         &services,
-        "App",
-        vec![ORIGIN.into()],
-        vec![],
-        false,
+        &server::NewClient {
+            name: "App".into(),
+            allowed_origins: vec![ORIGIN.into()],
+            ..Default::default()
+        },
     )
     .await
     .unwrap()
