@@ -46,6 +46,35 @@ impl Default for OtpPolicy {
     }
 }
 
+/// Brute-force limits across requests (DESIGN.md, "Security defaults"). They live in the
+/// database, so they hold across instances.
+#[derive(Debug, Clone)]
+pub struct LoginLimits {
+    /// Failed tries per identifier and IP pair before that pair is blocked…
+    pub pair_failures: i64,
+    /// …within this many seconds.
+    pub pair_window: i64,
+    /// Consecutive failed tries per account (email or phone) before it is blocked; a success
+    /// starts the count again.
+    pub account_failures: i64,
+    /// Failed tries per IP a day.
+    pub ip_failures: i64,
+    /// New users per IP a minute.
+    pub ip_signups_per_minute: i64,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self {
+            pair_failures: 10,
+            pair_window: 3600,
+            account_failures: 100,
+            ip_failures: 100,
+            ip_signups_per_minute: 50,
+        }
+    }
+}
+
 /// Why a sign-in step failed. The HTTP layer maps each to a stable error code.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -127,6 +156,8 @@ pub struct Auth {
     pub issuer: String,
     /// Code limits.
     pub otp: OtpPolicy,
+    /// Brute-force limits.
+    pub limits: LoginLimits,
     /// Token lifetimes.
     pub tokens: TokenConfig,
 }

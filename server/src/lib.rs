@@ -135,6 +135,7 @@ pub async fn start(config: Config, services: Services) -> Result<AppState, Start
         sms: config.sms.clone().map(sms::SmsProvider::new),
         issuer,
         otp: OtpPolicy::default(),
+        limits: auth::LoginLimits::default(),
         tokens: config.tokens.clone(),
     };
     let state = AppState {

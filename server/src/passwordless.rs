@@ -368,6 +368,40 @@ impl Auth {
         })
     }
 
+    /// The brute-force counters a failed try of `request` from `ip` adds to.
+    fn failure_keys(request: &OtpRequest, ip: &str) -> [String; 3] {
+        [
+            format!("fail:pair:{}:{}", request.identifier, ip),
+            format!("fail:account:{}", request.identifier),
+            format!("fail:ip:{ip}"),
+        ]
+    }
+
+    /// Refuses a try while the identifier+IP pair, the account or the IP is blocked.
+    async fn check_blocks(&self, request: &OtpRequest, ip: &str) -> Result<(), AuthError> {
+        let [pair, account, by_ip] = Self::failure_keys(request, ip);
+        let l = &self.limits;
+        let now = self.now();
+        for (key, limit, window) in [
+            (pair, l.pair_failures, l.pair_window),
+            (account, l.account_failures, 86_400),
+            (by_ip, l.ip_failures, 86_400),
+        ] {
+            if let Some(wait) = self.store.rate_limited(&key, limit, window, now).await? {
+                self.audit(
+                    "login.blocked",
+                    None,
+                    Some(&request.client_id),
+                    Some(ip),
+                    json!({ "key": key }),
+                )
+                .await;
+                return Err(AuthError::RateLimited(wait));
+            }
+        }
+        Ok(())
+    }
+
     /// Spends one try on `request` and checks `secret` against it.
     async fn check_secret(
         &self,
@@ -376,6 +410,7 @@ impl Auth {
         well_formed: bool,
         ip: &str,
     ) -> Result<(), AuthError> {
+        self.check_blocks(request, ip).await?;
         let Some((attempts, code_hash, expires_at)) = self
             .store
             .spend_otp_attempt(&request.state, self.otp.max_attempts)
@@ -397,11 +432,43 @@ impl Auth {
                 json!({ "reason": "invalid_otp", "channel": request.channel, "kind": request.kind }),
             )
             .await;
+            for key in Self::failure_keys(request, ip) {
+                self.store.record_rate_event(&key, self.now()).await?;
+            }
             return Err(AuthError::InvalidOtp {
                 remaining: self.otp.max_attempts - attempts,
             });
         }
+        let [pair, account, _] = Self::failure_keys(request, ip);
+        self.store.clear_rate_events(&pair).await?;
+        self.store.clear_rate_events(&account).await?;
         Ok(())
+    }
+
+    /// Refuses a sign-up (a first sign-in) from an IP that made too many this minute; checked
+    /// before the request is used up, so a refused person can retry the same code.
+    async fn check_signup_allowed(&self, request: &OtpRequest, ip: &str) -> Result<(), AuthError> {
+        let column = if request.channel == "sms" {
+            ContactColumn::Phone
+        } else {
+            ContactColumn::Email
+        };
+        if self
+            .store
+            .contact_exists(column, &request.identifier)
+            .await?
+        {
+            return Ok(());
+        }
+        let key = format!("signup:ip:{ip}");
+        match self
+            .store
+            .rate_limited(&key, self.limits.ip_signups_per_minute, 60, self.now())
+            .await?
+        {
+            Some(wait) => Err(AuthError::RateLimited(wait)),
+            None => Ok(()),
+        }
     }
 
     async fn sign_in_contact(
@@ -420,6 +487,9 @@ impl Auth {
             .upsert_verified_user(&new_id, column, &request.identifier, self.now())
             .await?;
         if created {
+            self.store
+                .record_rate_event(&format!("signup:ip:{ip}"), self.now())
+                .await?;
             self.audit(
                 "user.created",
                 Some(&user.id),
@@ -465,6 +535,7 @@ impl Auth {
         }
         let otp = otp.trim();
         let well_formed = otp.len() == 6 && otp.bytes().all(|b| b.is_ascii_digit());
+        self.check_signup_allowed(&request, ip).await?;
         self.check_secret(&request, otp, well_formed, ip).await?;
         if !self.store.consume_otp(state, self.now()).await? {
             return Err(AuthError::InvalidGrant(
@@ -507,6 +578,7 @@ impl Auth {
             .await?
             .ok_or(AuthError::InvalidRequest("unknown state"))?;
         let well_formed = magictext.len() == 43;
+        self.check_signup_allowed(&request, ip).await?;
         self.check_secret(&request, magictext, well_formed, ip)
             .await?;
         let user = self.sign_in_contact(&request, ip).await?;

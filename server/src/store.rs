@@ -637,10 +637,25 @@ impl Store {
         window: i64,
         now: UnixTime,
     ) -> Result<Option<u64>, sqlx::Error> {
-        let since = now - window;
+        if let Some(wait) = self.rate_limited(key, limit, window, now).await? {
+            return Ok(Some(wait));
+        }
+        self.record_rate_event(key, now).await?;
+        Ok(None)
+    }
+
+    /// Whether `key` has `limit` events in the last `window` seconds (dropping older ones);
+    /// if so, the seconds until the oldest leaves the window.
+    pub async fn rate_limited(
+        &self,
+        key: &str,
+        limit: i64,
+        window: i64,
+        now: UnixTime,
+    ) -> Result<Option<u64>, sqlx::Error> {
         sqlx::query("DELETE FROM rate_events WHERE key = ? AND at <= ?")
             .bind(key)
-            .bind(since)
+            .bind(now - window)
             .execute(&self.pool)
             .await?;
         let row =
@@ -649,17 +664,48 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?;
         let n: i64 = row.try_get("n")?;
-        if n >= limit {
-            let oldest: Option<i64> = row.try_get("oldest")?;
-            let wait = oldest.unwrap_or(now) + window - now;
-            return Ok(Some(u64::try_from(wait.max(1)).unwrap_or(1)));
+        if n < limit {
+            return Ok(None);
         }
+        let oldest: Option<i64> = row.try_get("oldest")?;
+        let wait = oldest.unwrap_or(now) + window - now;
+        Ok(Some(u64::try_from(wait.max(1)).unwrap_or(1)))
+    }
+
+    /// Records one event of `key`.
+    pub async fn record_rate_event(&self, key: &str, now: UnixTime) -> Result<(), sqlx::Error> {
         sqlx::query("INSERT INTO rate_events (key, at) VALUES (?, ?)")
             .bind(key)
             .bind(now)
             .execute(&self.pool)
             .await?;
-        Ok(None)
+        Ok(())
+    }
+
+    /// Forgets every event of `key` (a success ends a run of failures).
+    pub async fn clear_rate_events(&self, key: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM rate_events WHERE key = ?")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether a user with this email or phone exists.
+    pub async fn contact_exists(
+        &self,
+        column: ContactColumn,
+        value: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let sql = match column {
+            ContactColumn::Email => "SELECT COUNT(*) FROM users WHERE email = ?",
+            ContactColumn::Phone => "SELECT COUNT(*) FROM users WHERE phone = ?",
+        };
+        let n: i64 = sqlx::query_scalar(sql)
+            .bind(value)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
     }
 
     /// Appends an audit event.

@@ -328,3 +328,162 @@ async fn unreachable_smtp_server_is_a_clear_502() {
         (StatusCode::BAD_GATEWAY, "delivery_failed")
     );
 }
+
+/// Sends a code from `ip` and tries `wrong` five times; returns the request's state.
+async fn five_wrong_tries(app: &TestApp, ip: [u8; 4], email: &str) -> String {
+    let post = |uri: &'static str, body: serde_json::Value| {
+        app.call_from(
+            ip,
+            Method::POST,
+            uri,
+            &[("content-type", "application/json"), ("origin", ORIGIN)],
+            Some(Body::from(body.to_string())),
+        )
+    };
+    let sent = post(SEND, send_body(email)).await;
+    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    let state = sent.body["state"].as_str().unwrap().to_owned();
+    for _ in 0..5 {
+        post(
+            "/api/v1/auth/passwordless/email-otp/verify?client_id=demo",
+            json!({"state": state, "otp": "000000"}),
+        )
+        .await;
+    }
+    state
+}
+
+#[tokio::test]
+async fn ten_failures_block_the_identifier_and_ip_pair() {
+    let app = TestApp::new().await;
+    let ip = [10, 0, 0, 7];
+    five_wrong_tries(&app, ip, "a@example.com").await;
+    app.clock.advance(60);
+    five_wrong_tries(&app, ip, "a@example.com").await;
+    app.clock.advance(60);
+    // A fresh request with the right code is refused from the same IP…
+    let sent = app
+        .call_from(
+            ip,
+            Method::POST,
+            SEND,
+            &[("content-type", "application/json"), ("origin", ORIGIN)],
+            Some(Body::from(send_body("a@example.com").to_string())),
+        )
+        .await;
+    let state = sent.body["state"].as_str().unwrap().to_owned();
+    let code = app.last_code("a@example.com");
+    let verify = |from: [u8; 4]| {
+        let body = json!({"state": state, "otp": code}).to_string();
+        let app = &app;
+        async move {
+            app.call_from(
+                from,
+                Method::POST,
+                "/api/v1/auth/passwordless/email-otp/verify?client_id=demo",
+                &[("content-type", "application/json"), ("origin", ORIGIN)],
+                Some(Body::from(body)),
+            )
+            .await
+        }
+    };
+    let blocked = verify(ip).await;
+    assert_eq!(
+        (blocked.status, blocked.error()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
+    assert!(blocked.headers.contains_key("retry-after"));
+    // …but the same person on another network is not locked out, and no try was spent.
+    assert_eq!(verify([10, 0, 0, 8]).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_success_resets_the_failure_count() {
+    let app = TestApp::new().await;
+    let ip = [10, 0, 0, 9];
+    five_wrong_tries(&app, ip, "a@example.com").await;
+    app.clock.advance(60);
+    // Four wrong tries and then the right code: signed in, and the count starts again.
+    let sent = app
+        .call_from(
+            ip,
+            Method::POST,
+            SEND,
+            &[("content-type", "application/json"), ("origin", ORIGIN)],
+            Some(Body::from(send_body("a@example.com").to_string())),
+        )
+        .await;
+    let state = sent.body["state"].as_str().unwrap().to_owned();
+    let code = app.last_code("a@example.com");
+    let verify = |otp: &str| {
+        app.call_from(
+            ip,
+            Method::POST,
+            "/api/v1/auth/passwordless/email-otp/verify?client_id=demo",
+            &[("content-type", "application/json"), ("origin", ORIGIN)],
+            Some(Body::from(json!({"state": state, "otp": otp}).to_string())),
+        )
+    };
+    for _ in 0..4 {
+        assert_eq!(verify("000000").await.error(), "invalid_otp");
+    }
+    assert_eq!(verify(&code).await.status, StatusCode::OK);
+    app.clock.advance(60);
+    five_wrong_tries(&app, ip, "a@example.com").await;
+    app.clock.advance(60);
+    let again = app
+        .call_from(
+            ip,
+            Method::POST,
+            SEND,
+            &[("content-type", "application/json"), ("origin", ORIGIN)],
+            Some(Body::from(send_body("a@example.com").to_string())),
+        )
+        .await;
+    let state = again.body["state"].as_str().unwrap().to_owned();
+    let code = app.last_code("a@example.com");
+    let ok = app
+        .call_from(
+            ip,
+            Method::POST,
+            "/api/v1/auth/passwordless/email-otp/verify?client_id=demo",
+            &[("content-type", "application/json"), ("origin", ORIGIN)],
+            Some(Body::from(json!({"state": state, "otp": code}).to_string())),
+        )
+        .await;
+    assert_eq!(
+        ok.status,
+        StatusCode::OK,
+        "5 failures after a success are under the limit: {:?}",
+        ok.body
+    );
+}
+
+#[tokio::test]
+async fn sign_ups_per_ip_are_limited() {
+    let app = TestApp::new().await;
+    let mut state = app.state.clone();
+    let mut auth = state.auth.clone();
+    auth.limits.ip_signups_per_minute = 2;
+    state.auth = auth;
+    let app = crate::support::TestApp::from_state(state, app);
+    for (i, expect) in [
+        (1, StatusCode::OK),
+        (2, StatusCode::OK),
+        (3, StatusCode::TOO_MANY_REQUESTS),
+    ] {
+        let email = format!("new{i}@example.com");
+        let (st, _) = app.send_code(&email).await;
+        let reply = app.verify(&st, &app.last_code(&email)).await;
+        assert_eq!(reply.status, expect, "sign-up {i}: {:?}", reply.body);
+    }
+    // Existing users still sign in.
+    app.clock.advance(1);
+    let (st, _) = app.send_code("new1@example.com").await;
+    assert_eq!(
+        app.verify(&st, &app.last_code("new1@example.com"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}

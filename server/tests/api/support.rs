@@ -63,6 +63,15 @@ impl TestApp {
         }
     }
 
+    /// The same app with a changed state (e.g. other limits).
+    pub fn from_state(state: AppState, app: TestApp) -> Self {
+        Self {
+            state,
+            clock: app.clock,
+            _dir: app._dir,
+        }
+    }
+
     pub fn router(&self) -> Router {
         server::app(self.state.clone())
     }
@@ -74,7 +83,24 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<Body>,
     ) -> Reply {
-        let mut req = Request::builder().method(method).uri(uri);
+        self.call_from([127, 0, 0, 1], method, uri, headers, body)
+            .await
+    }
+
+    /// Like [`TestApp::call`], from the TCP peer `ip`.
+    pub async fn call_from(
+        &self,
+        ip: [u8; 4],
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<Body>,
+    ) -> Reply {
+        let peer = std::net::SocketAddr::from((ip, 40000));
+        let mut req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .extension(axum::extract::ConnectInfo(peer));
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
