@@ -43,6 +43,13 @@ pub enum ErrorCode {
     DeliveryFailed,
     /// Something failed on the server; details are in its logs.
     ServerError,
+    /// The passkey's answer did not verify (wrong origin, bad signature, replayed or cloned
+    /// authenticator, unknown passkey); start the ceremony again.
+    PasskeyFailed,
+    /// The passkey ceremony has expired or was already used; start again.
+    CeremonyExpired,
+    /// The change would leave the user without any way to sign in.
+    LastSignInMethod,
     /// A code this client version does not know.
     #[serde(other)]
     Unknown,
@@ -69,6 +76,9 @@ impl ErrorCode {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::DeliveryFailed => "delivery_failed",
             Self::ServerError => "server_error",
+            Self::PasskeyFailed => "passkey_failed",
+            Self::CeremonyExpired => "ceremony_expired",
+            Self::LastSignInMethod => "last_sign_in_method",
             Self::Unknown => "unknown",
         }
     }
@@ -118,6 +128,9 @@ mod tests {
             ErrorCode::MethodNotAllowed,
             ErrorCode::DeliveryFailed,
             ErrorCode::ServerError,
+            ErrorCode::PasskeyFailed,
+            ErrorCode::CeremonyExpired,
+            ErrorCode::LastSignInMethod,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

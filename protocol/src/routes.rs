@@ -42,3 +42,11 @@ pub const PHONE_OTP_RESEND: &str = "/api/v1/auth/passwordless/phone-otp/resend";
 pub const PHONE_OTP_VERIFY: &str = "/api/v1/auth/passwordless/phone-otp/verify";
 /// GET: the widget's configuration for a client.
 pub const CLIENT_CONFIG: &str = "/api/v1/config";
+/// GET: start registering a passkey (Bearer); POST: finish.
+pub const PASSKEY_REGISTER: &str = "/api/v1/auth/passwordless/passkey/register";
+/// GET: start a passkey sign-in (optional `email`); POST: finish, returns an authorization code.
+pub const PASSKEY_LOGIN: &str = "/api/v1/auth/passwordless/passkey/login";
+/// GET: whether passkeys are available and how many the signed-in user has (Bearer).
+pub const PASSKEY_STATUS: &str = "/api/v1/auth/passwordless/passkey/status";
+/// GET: the signed-in user's passkeys (Bearer); `/{id}`: PATCH renames, DELETE removes.
+pub const PASSKEY_CREDENTIALS: &str = "/api/v1/auth/passwordless/passkey/credentials";

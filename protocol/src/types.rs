@@ -232,6 +232,8 @@ pub enum SignInMethod {
     MagicLink,
     /// A six-digit code by SMS.
     SmsCode,
+    /// A passkey (WebAuthn).
+    Passkey,
     /// A method this client version does not know.
     #[serde(other)]
     Unknown,
@@ -326,4 +328,108 @@ pub struct PhoneOtpSendRequest {
     /// Language of the message (BCP 47); English by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+}
+
+/// GET `passkey/login` query (besides `client_id`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct PasskeyLoginQuery {
+    /// The email the person typed, if any. Without it (or when that account has no passkey)
+    /// the sign-in is discoverable: the authenticator offers its passkeys (autofill).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `BASE64URL(SHA-256(code_verifier))`: the finish returns an authorization code bound
+    /// to it.
+    pub code_challenge: String,
+    /// Always `S256` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_challenge_method: Option<CodeChallengeMethod>,
+}
+
+/// Answer to a passkey ceremony start (`GET passkey/register`, `GET passkey/login`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyChallenge {
+    /// Opaque handle of this ceremony (single use, 5 minutes); the challenge state stays on
+    /// the server.
+    pub state: String,
+    /// When the ceremony expires (RFC 3339).
+    pub expires_at: String,
+    /// WebAuthn options in their JSON form, `{"publicKey": {...}}` (binary fields base64url),
+    /// for `navigator.credentials.create` / `.get`. Sign-ins without an email also carry
+    /// `"mediation": "conditional"` for autofill; a page that starts one from a button may
+    /// drop it.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub options: serde_json::Value,
+}
+
+/// POST `passkey/register`: the authenticator's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyRegisterRequest {
+    /// The handle from the start.
+    pub state: String,
+    /// The `PublicKeyCredential` from `navigator.credentials.create`, in JSON form
+    /// (`PublicKeyCredential.toJSON()`; binary fields base64url).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub credential: serde_json::Value,
+    /// A name for the passkey, shown in the list (e.g. "MacBook"); a default otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// POST `passkey/login`: the authenticator's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyLoginRequest {
+    /// The handle from the start.
+    pub state: String,
+    /// The `PublicKeyCredential` from `navigator.credentials.get`, in JSON form.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub credential: serde_json::Value,
+}
+
+/// A registered passkey, as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyCredential {
+    /// Stable id (`pk_…`), for rename and delete.
+    pub id: String,
+    /// The name the user gave it.
+    pub name: String,
+    /// When it was registered (RFC 3339).
+    pub created_at: String,
+    /// When it last signed in (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<String>,
+    /// Whether the passkey may be synced to other devices (WebAuthn backup eligibility).
+    pub backup_eligible: bool,
+    /// Whether it is synced (backed up) now.
+    pub backup_state: bool,
+}
+
+/// GET `passkey/credentials`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyCredentialList {
+    /// The user's passkeys, oldest first.
+    pub credentials: Vec<PasskeyCredential>,
+}
+
+/// PATCH `passkey/credentials/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyRenameRequest {
+    /// The new name (1 to 64 characters).
+    pub name: String,
+}
+
+/// GET `passkey/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyStatusResponse {
+    /// Whether this server and client offer passkeys.
+    pub enabled: bool,
+    /// How many passkeys the signed-in user has.
+    pub count: u32,
 }

@@ -127,6 +127,21 @@ pub enum AuthError {
     /// The method is switched off for this client, or not configured on this server.
     #[error("{0}")]
     MethodUnavailable(&'static str),
+    /// A passkey's answer did not verify.
+    #[error("{0}")]
+    PasskeyFailed(&'static str),
+    /// A passkey ceremony expired or was already used.
+    #[error("{0}")]
+    CeremonyExpired(&'static str),
+    /// The resource does not exist, or is not the caller's.
+    #[error("{0}")]
+    NotFound(&'static str),
+    /// The change would leave the user with no way to sign in.
+    #[error("this is the last way to sign in to this account")]
+    LastSignInMethod,
+    /// An internal failure (e.g. stored data that does not parse); logged, never shown.
+    #[error("internal: {0}")]
+    Internal(String),
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
@@ -160,6 +175,8 @@ pub struct Auth {
     pub limits: LoginLimits,
     /// Token lifetimes.
     pub tokens: TokenConfig,
+    /// The WebAuthn relying party; `None` when passkeys are off.
+    pub relying_party: Option<crate::passkeys::RelyingParty>,
 }
 
 /// Tokens issued.

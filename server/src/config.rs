@@ -33,6 +33,8 @@ pub struct Config {
     pub sms: Option<crate::sms::SmsConfig>,
     /// Token lifetimes.
     pub tokens: TokenConfig,
+    /// Passkeys (WebAuthn relying party).
+    pub webauthn: WebauthnConfig,
 }
 
 impl Default for Config {
@@ -48,6 +50,7 @@ impl Default for Config {
             smtp: None,
             sms: None,
             tokens: TokenConfig::default(),
+            webauthn: WebauthnConfig::default(),
         }
     }
 }
@@ -106,6 +109,19 @@ impl Default for TokenConfig {
             refresh_reuse_grace: 5,
         }
     }
+}
+
+/// The WebAuthn relying party.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebauthnConfig {
+    /// Relying party id: a domain that is, or is a parent of, the host of `public_url`
+    /// (e.g. `example.com` for `https://auth.example.com`). Defaults to that host, and to
+    /// `localhost` when `public_url` is a loopback address (browsers refuse IP addresses).
+    /// Passkeys are bound to it: changing it orphans every registered passkey.
+    pub rp_id: Option<String>,
+    /// Name shown by the browser while creating a passkey; defaults to the relying party id.
+    pub rp_name: Option<String>,
 }
 
 /// A configuration that cannot be used.

@@ -16,6 +16,7 @@
 //! - One-time codes and magic links are stored as keyed hashes; client secrets and refresh
 //!   tokens as SHA-256; signing keys sealed with AES-256-GCM under the master key.
 //! - A browser request is answered only for origins the client lists, exactly.
+//! - Passkey ceremony state stays on the server (single use, 5 minutes); see [`passkeys`].
 //! - Every sign-in ends in a single-use authorization code bound to the starting browser's
 //!   PKCE challenge, so a stolen code or `state` alone never yields tokens.
 
@@ -28,6 +29,7 @@ mod http;
 pub mod keys;
 pub mod mail;
 pub mod messages;
+pub mod passkeys;
 pub mod passwordless;
 pub mod secret;
 pub mod sms;
@@ -137,6 +139,7 @@ pub async fn start(config: Config, services: Services) -> Result<AppState, Start
         otp: OtpPolicy::default(),
         limits: auth::LoginLimits::default(),
         tokens: config.tokens.clone(),
+        relying_party: passkeys::RelyingParty::from_config(&config),
     };
     let state = AppState {
         auth,

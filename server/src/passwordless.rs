@@ -69,7 +69,8 @@ pub enum LinkStatus {
     Expired,
 }
 
-fn require_method(client: &Client, method: &'static str) -> Result<(), AuthError> {
+/// Refuses unless `client` offers `method`.
+pub(crate) fn require_method(client: &Client, method: &'static str) -> Result<(), AuthError> {
     if client.methods.iter().any(|m| m == method) {
         Ok(())
     } else {

@@ -29,14 +29,14 @@ pub struct Client {
     pub redirect_uris: Vec<String>,
     /// Access token audience (defaults to the client id).
     pub audience: Option<String>,
-    /// Enabled sign-in methods (`email_code`, `magic_link`, `sms_code`).
+    /// Enabled sign-in methods (`email_code`, `magic_link`, `sms_code`, `passkey`).
     pub methods: Vec<String>,
     /// Lifetime of this client's magic links, seconds (default 300).
     pub magic_link_ttl: Option<i64>,
 }
 
 /// All sign-in methods, in display order.
-pub const ALL_METHODS: [&str; 3] = ["email_code", "magic_link", "sms_code"];
+pub const ALL_METHODS: [&str; 4] = ["email_code", "magic_link", "sms_code", "passkey"];
 
 /// Which contact column identifies a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +117,52 @@ pub struct AuthCode {
     pub used_at: Option<UnixTime>,
     /// The session created by the exchange.
     pub session_id: Option<String>,
+}
+
+/// A passkey ceremony in flight.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CeremonyRow {
+    /// The opaque handle the browser holds.
+    pub id: String,
+    /// `register`, `login` or `login_discoverable`.
+    pub kind: String,
+    /// The client that started it.
+    pub client_id: String,
+    /// Register: the signed-in user; login with an email: that account.
+    pub user_id: Option<String>,
+    /// Login: the widget's PKCE challenge.
+    pub code_challenge: Option<String>,
+    /// webauthn-rs ceremony state (JSON).
+    pub state: String,
+    /// Expiry.
+    pub expires_at: UnixTime,
+    /// When a finish took it.
+    pub used_at: Option<UnixTime>,
+}
+
+/// A registered passkey.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PasskeyRow {
+    /// Our id (`pk_…`).
+    pub id: String,
+    /// The owner.
+    pub user_id: String,
+    /// base64url WebAuthn credential id.
+    pub credential_id: String,
+    /// webauthn-rs `Passkey` (JSON, public data).
+    pub passkey: String,
+    /// The owner's name for it.
+    pub name: String,
+    /// Signature counter last seen.
+    pub sign_count: i64,
+    /// Whether it may be synced.
+    pub backup_eligible: bool,
+    /// Whether it is synced.
+    pub backup_state: bool,
+    /// Registration time.
+    pub created_at: UnixTime,
+    /// Last sign-in.
+    pub last_used_at: Option<UnixTime>,
 }
 
 /// A stored session (one refresh-token family).
@@ -296,6 +342,214 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await
+    }
+
+    /// Finds a user by (lowercased) email.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
+        sqlx::query_as::<_, UserRow>("SELECT * FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    // ---- passkeys
+
+    /// The user's WebAuthn handle; stores `fresh` first if they have none.
+    pub async fn ensure_passkey_handle(
+        &self,
+        user_id: &str,
+        fresh: &str,
+    ) -> Result<String, sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO passkey_user_handles (user_id, handle) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(fresh)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query_scalar("SELECT handle FROM passkey_user_handles WHERE user_id = ?")
+            .bind(user_id)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// The user behind a WebAuthn handle.
+    pub async fn user_by_passkey_handle(
+        &self,
+        handle: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT user_id FROM passkey_user_handles WHERE handle = ?")
+            .bind(handle)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Stores a ceremony.
+    pub async fn insert_ceremony(&self, c: &CeremonyRow, now: UnixTime) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO passkey_ceremonies (id, kind, client_id, user_id, code_challenge, state, expires_at, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&c.id)
+        .bind(&c.kind)
+        .bind(&c.client_id)
+        .bind(&c.user_id)
+        .bind(&c.code_challenge)
+        .bind(&c.state)
+        .bind(c.expires_at)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Atomically marks a ceremony of `client_id` used and returns it; `None` if it is unknown
+    /// or already used.
+    pub async fn take_ceremony(
+        &self,
+        id: &str,
+        client_id: &str,
+        now: UnixTime,
+    ) -> Result<Option<CeremonyRow>, sqlx::Error> {
+        sqlx::query_as::<_, CeremonyRow>(
+            "UPDATE passkey_ceremonies SET used_at = ? WHERE id = ? AND client_id = ? AND used_at IS NULL
+             RETURNING id, kind, client_id, user_id, code_challenge, state, expires_at, used_at",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// A ceremony, used or not.
+    pub async fn ceremony(&self, id: &str) -> Result<Option<CeremonyRow>, sqlx::Error> {
+        sqlx::query_as::<_, CeremonyRow>(
+            "SELECT id, kind, client_id, user_id, code_challenge, state, expires_at, used_at
+             FROM passkey_ceremonies WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// Deletes ceremonies that expired before `before`.
+    pub async fn delete_stale_ceremonies(&self, before: UnixTime) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM passkey_ceremonies WHERE expires_at < ?")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a passkey.
+    pub async fn insert_passkey(&self, p: &PasskeyRow) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO passkeys (id, user_id, credential_id, passkey, name, sign_count, backup_eligible,
+                 backup_state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&p.id)
+        .bind(&p.user_id)
+        .bind(&p.credential_id)
+        .bind(&p.passkey)
+        .bind(&p.name)
+        .bind(p.sign_count)
+        .bind(p.backup_eligible)
+        .bind(p.backup_state)
+        .bind(p.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A user's passkeys, oldest first.
+    pub async fn passkeys_of(&self, user_id: &str) -> Result<Vec<PasskeyRow>, sqlx::Error> {
+        sqlx::query_as::<_, PasskeyRow>(
+            "SELECT * FROM passkeys WHERE user_id = ? ORDER BY created_at, id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// One of a user's passkeys.
+    pub async fn passkey(
+        &self,
+        id: &str,
+        user_id: &str,
+    ) -> Result<Option<PasskeyRow>, sqlx::Error> {
+        sqlx::query_as::<_, PasskeyRow>("SELECT * FROM passkeys WHERE id = ? AND user_id = ?")
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// The passkey with this (base64url) credential id.
+    pub async fn passkey_by_credential_id(
+        &self,
+        credential_id: &str,
+    ) -> Result<Option<PasskeyRow>, sqlx::Error> {
+        sqlx::query_as::<_, PasskeyRow>("SELECT * FROM passkeys WHERE credential_id = ?")
+            .bind(credential_id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Records a sign-in with a passkey: its updated state, counter and backup flags. Only
+    /// when the counter moved forward (or both it and the stored one are 0, as with synced
+    /// passkeys); returns false otherwise, changing nothing.
+    pub async fn record_passkey_use(
+        &self,
+        id: &str,
+        passkey: &str,
+        sign_count: i64,
+        backup_eligible: bool,
+        backup_state: bool,
+        now: UnixTime,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE passkeys SET passkey = ?, sign_count = ?, backup_eligible = ?, backup_state = ?,
+                 last_used_at = ?
+             WHERE id = ? AND (sign_count < ? OR (? = 0 AND sign_count = 0))",
+        )
+        .bind(passkey)
+        .bind(sign_count)
+        .bind(backup_eligible)
+        .bind(backup_state)
+        .bind(now)
+        .bind(id)
+        .bind(sign_count)
+        .bind(sign_count)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Renames a user's passkey; false if they have none with that id.
+    pub async fn rename_passkey(
+        &self,
+        id: &str,
+        user_id: &str,
+        name: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("UPDATE passkeys SET name = ? WHERE id = ? AND user_id = ?")
+            .bind(name)
+            .bind(id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes a user's passkey; false if they have none with that id.
+    pub async fn delete_passkey(&self, id: &str, user_id: &str) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM passkeys WHERE id = ? AND user_id = ?")
+            .bind(id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     // ---- one-time codes

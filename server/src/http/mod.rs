@@ -6,6 +6,7 @@ mod dev;
 mod extract;
 mod magic_link;
 mod otp;
+mod passkey;
 mod token;
 mod wellknown;
 
@@ -64,6 +65,11 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(magic_link::resend))
         .routes(routes!(magic_link::confirm_page, magic_link::confirm))
         .routes(routes!(magic_link::status))
+        .routes(routes!(passkey::register_start, passkey::register_finish))
+        .routes(routes!(passkey::login_start, passkey::login_finish))
+        .routes(routes!(passkey::status))
+        .routes(routes!(passkey::list))
+        .routes(routes!(passkey::rename, passkey::delete))
         .routes(routes!(config::client_config))
         .routes(routes!(token::access_token))
         .routes(routes!(token::refresh_post, token::refresh_get))
@@ -180,6 +186,19 @@ impl From<AuthError> for ApiError {
                     "We could not send the message. Please try again.",
                 )
             }
+            E::PasskeyFailed(m) => {
+                ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::PasskeyFailed, m)
+            }
+            E::CeremonyExpired(m) => {
+                ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::CeremonyExpired, m)
+            }
+            E::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, m),
+            E::LastSignInMethod => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::LastSignInMethod,
+                "This is the last way to sign in to this account. Add another passkey or verify an email first.",
+            ),
+            E::Internal(e) => ApiError::internal(&e),
             E::Db(e) => ApiError::internal(&e),
             E::Crypto(e) => ApiError::internal(&e),
         }

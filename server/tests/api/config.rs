@@ -13,7 +13,7 @@ async fn config_lists_the_clients_methods() {
     assert_eq!(config.body["name"], "Demo app");
     assert_eq!(
         config.body["methods"],
-        json!(["email_code", "magic_link", "sms_code"])
+        json!(["email_code", "magic_link", "sms_code", "passkey"])
     );
     assert_eq!(
         app.get("/api/v1/config?client_id=nope", &[]).await.error(),

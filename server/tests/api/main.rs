@@ -7,6 +7,7 @@ mod clients;
 mod config;
 mod magic_link;
 mod otp;
+mod passkeys;
 mod sms;
 mod tokens;
 mod wellknown;
