@@ -17,7 +17,6 @@ use serde::Deserialize;
 use super::extract::{ApiJson, ApiQuery, ClientIp, PublicClient};
 use crate::AppState;
 use crate::auth::AuthError;
-use crate::clock::rfc3339;
 use crate::crypto;
 use crate::error::ApiResult;
 use crate::mail::escape_html;
@@ -46,11 +45,7 @@ fn flow_cookie(state: &AppState, flow: &str) -> HeaderValue {
 
 fn sent_with_cookie(app: &AppState, started: crate::passwordless::Started) -> Response {
     let cookie = flow_cookie(app, &started.state);
-    let mut response = Json(OtpSendResponse {
-        state: started.state,
-        expires_at: rfc3339(started.expires_at),
-    })
-    .into_response();
+    let mut response = super::otp::sent(started).into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     response
 }

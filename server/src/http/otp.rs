@@ -21,7 +21,8 @@ fn verified(code: String, state: String) -> Json<OtpVerifyResponse> {
     })
 }
 
-fn sent(started: Started) -> Json<OtpSendResponse> {
+/// The answer to a send or resend (magic links add a cookie to it).
+pub(super) fn sent(started: Started) -> Json<OtpSendResponse> {
     Json(OtpSendResponse {
         state: started.state,
         expires_at: rfc3339(started.expires_at),

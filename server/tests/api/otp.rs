@@ -329,28 +329,25 @@ async fn unreachable_smtp_server_is_a_clear_502() {
     );
 }
 
-/// Sends a code from `ip` and tries `wrong` five times; returns the request's state.
-async fn five_wrong_tries(app: &TestApp, ip: [u8; 4], email: &str) -> String {
-    let post = |uri: &'static str, body: serde_json::Value| {
-        app.call_from(
-            ip,
-            Method::POST,
-            uri,
-            &[("content-type", "application/json"), ("origin", ORIGIN)],
-            Some(Body::from(body.to_string())),
-        )
-    };
-    let sent = post(SEND, send_body(email)).await;
+const VERIFY: &str = "/api/v1/auth/passwordless/email-otp/verify?client_id=demo";
+
+/// Sends a code to `email` from `ip`; returns the request's state and the code.
+async fn send_from(app: &TestApp, ip: [u8; 4], email: &str) -> (String, String) {
+    let sent = app.post_from(ip, SEND, send_body(email)).await;
     assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
-    let state = sent.body["state"].as_str().unwrap().to_owned();
+    (
+        sent.body["state"].as_str().unwrap().to_owned(),
+        app.last_code(email),
+    )
+}
+
+/// Sends a code from `ip` and tries a wrong one five times.
+async fn five_wrong_tries(app: &TestApp, ip: [u8; 4], email: &str) {
+    let (state, _) = send_from(app, ip, email).await;
     for _ in 0..5 {
-        post(
-            "/api/v1/auth/passwordless/email-otp/verify?client_id=demo",
-            json!({"state": state, "otp": "000000"}),
-        )
-        .await;
+        app.post_from(ip, VERIFY, json!({"state": state, "otp": "000000"}))
+            .await;
     }
-    state
 }
 
 #[tokio::test]
@@ -362,39 +359,19 @@ async fn ten_failures_block_the_identifier_and_ip_pair() {
     five_wrong_tries(&app, ip, "a@example.com").await;
     app.clock.advance(60);
     // A fresh request with the right code is refused from the same IP…
-    let sent = app
-        .call_from(
-            ip,
-            Method::POST,
-            SEND,
-            &[("content-type", "application/json"), ("origin", ORIGIN)],
-            Some(Body::from(send_body("a@example.com").to_string())),
-        )
-        .await;
-    let state = sent.body["state"].as_str().unwrap().to_owned();
-    let code = app.last_code("a@example.com");
-    let verify = |from: [u8; 4]| {
-        let body = json!({"state": state, "otp": code}).to_string();
-        let app = &app;
-        async move {
-            app.call_from(
-                from,
-                Method::POST,
-                "/api/v1/auth/passwordless/email-otp/verify?client_id=demo",
-                &[("content-type", "application/json"), ("origin", ORIGIN)],
-                Some(Body::from(body)),
-            )
-            .await
-        }
-    };
-    let blocked = verify(ip).await;
+    let (state, code) = send_from(&app, ip, "a@example.com").await;
+    let body = json!({"state": state, "otp": code});
+    let blocked = app.post_from(ip, VERIFY, body.clone()).await;
     assert_eq!(
         (blocked.status, blocked.error()),
         (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
     );
     assert!(blocked.headers.contains_key("retry-after"));
     // …but the same person on another network is not locked out, and no try was spent.
-    assert_eq!(verify([10, 0, 0, 8]).await.status, StatusCode::OK);
+    assert_eq!(
+        app.post_from([10, 0, 0, 8], VERIFY, body).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -404,52 +381,23 @@ async fn a_success_resets_the_failure_count() {
     five_wrong_tries(&app, ip, "a@example.com").await;
     app.clock.advance(60);
     // Four wrong tries and then the right code: signed in, and the count starts again.
-    let sent = app
-        .call_from(
-            ip,
-            Method::POST,
-            SEND,
-            &[("content-type", "application/json"), ("origin", ORIGIN)],
-            Some(Body::from(send_body("a@example.com").to_string())),
-        )
-        .await;
-    let state = sent.body["state"].as_str().unwrap().to_owned();
-    let code = app.last_code("a@example.com");
-    let verify = |otp: &str| {
-        app.call_from(
-            ip,
-            Method::POST,
-            "/api/v1/auth/passwordless/email-otp/verify?client_id=demo",
-            &[("content-type", "application/json"), ("origin", ORIGIN)],
-            Some(Body::from(json!({"state": state, "otp": otp}).to_string())),
-        )
-    };
+    let (state, code) = send_from(&app, ip, "a@example.com").await;
     for _ in 0..4 {
-        assert_eq!(verify("000000").await.error(), "invalid_otp");
+        let wrong = app
+            .post_from(ip, VERIFY, json!({"state": state, "otp": "000000"}))
+            .await;
+        assert_eq!(wrong.error(), "invalid_otp");
     }
-    assert_eq!(verify(&code).await.status, StatusCode::OK);
+    let right = app
+        .post_from(ip, VERIFY, json!({"state": state, "otp": code}))
+        .await;
+    assert_eq!(right.status, StatusCode::OK);
     app.clock.advance(60);
     five_wrong_tries(&app, ip, "a@example.com").await;
     app.clock.advance(60);
-    let again = app
-        .call_from(
-            ip,
-            Method::POST,
-            SEND,
-            &[("content-type", "application/json"), ("origin", ORIGIN)],
-            Some(Body::from(send_body("a@example.com").to_string())),
-        )
-        .await;
-    let state = again.body["state"].as_str().unwrap().to_owned();
-    let code = app.last_code("a@example.com");
+    let (state, code) = send_from(&app, ip, "a@example.com").await;
     let ok = app
-        .call_from(
-            ip,
-            Method::POST,
-            "/api/v1/auth/passwordless/email-otp/verify?client_id=demo",
-            &[("content-type", "application/json"), ("origin", ORIGIN)],
-            Some(Body::from(json!({"state": state, "otp": code}).to_string())),
-        )
+        .post_from(ip, VERIFY, json!({"state": state, "otp": code}))
         .await;
     assert_eq!(
         ok.status,

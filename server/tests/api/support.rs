@@ -149,7 +149,13 @@ impl TestApp {
 
     /// A browser POST from the demo page's origin.
     pub async fn post(&self, uri: &str, body: Value) -> Reply {
-        self.call(
+        self.post_from([127, 0, 0, 1], uri, body).await
+    }
+
+    /// A browser POST from the demo page's origin, from the TCP peer `ip`.
+    pub async fn post_from(&self, ip: [u8; 4], uri: &str, body: Value) -> Reply {
+        self.call_from(
+            ip,
             Method::POST,
             uri,
             &[("content-type", "application/json"), ("origin", ORIGIN)],
