@@ -6,8 +6,9 @@
 use protocol::{
     AuthStatusResponse, ClientConfig, CodeChallengeMethod, ErrorBody, ErrorCode,
     MagicLinkSendRequest, MagicLinkStatusResponse, OtpResendRequest, OtpSendRequest,
-    OtpSendResponse, OtpVerifyRequest, OtpVerifyResponse, PhoneOtpSendRequest, TokenResponse,
-    routes,
+    OtpSendResponse, OtpVerifyRequest, OtpVerifyResponse, PasskeyChallenge, PasskeyCredential,
+    PasskeyCredentialList, PasskeyLoginRequest, PasskeyRegisterRequest, PasskeyRenameRequest,
+    PasskeyStatusResponse, PhoneOtpSendRequest, TokenResponse, routes,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use wasm_bindgen::{JsCast, JsValue};
@@ -27,6 +28,8 @@ pub enum ApiError {
     /// The server answered with an error body (or a non-2xx status without one, mapped to
     /// the closest code).
     Api(ErrorBody),
+    /// The browser's passkey call failed.
+    Passkey(crate::webauthn::PasskeyError),
 }
 
 impl ApiError {
@@ -38,6 +41,7 @@ impl ApiError {
             Self::Malformed => "invalid_response",
             Self::Browser => "unsupported_browser",
             Self::Api(body) => body.error.as_str(),
+            Self::Passkey(e) => e.code(),
         }
     }
 
@@ -165,7 +169,7 @@ impl Api {
             code_challenge_method: CodeChallengeMethod::S256,
             locale: self.locale.clone(),
         };
-        post(&self.url(routes::EMAIL_OTP_SEND), &body).await
+        post(&self.url(routes::EMAIL_OTP_SEND), &body, None).await
     }
 
     /// POST `phone-otp/send`: texts a code to `phone` (E.164).
@@ -180,7 +184,7 @@ impl Api {
             code_challenge_method: CodeChallengeMethod::S256,
             locale: self.locale.clone(),
         };
-        post(&self.url(routes::PHONE_OTP_SEND), &body).await
+        post(&self.url(routes::PHONE_OTP_SEND), &body, None).await
     }
 
     /// POST `email-otp/resend` or `phone-otp/resend`.
@@ -192,7 +196,7 @@ impl Api {
         let body = OtpResendRequest {
             state: state.into(),
         };
-        post(&self.url(channel.resend_route()), &body).await
+        post(&self.url(channel.resend_route()), &body, None).await
     }
 
     /// POST `email-otp/verify` or `phone-otp/verify`: returns the authorization code.
@@ -206,7 +210,7 @@ impl Api {
             state: state.into(),
             otp: otp.into(),
         };
-        post(&self.url(channel.verify_route()), &body).await
+        post(&self.url(channel.verify_route()), &body, None).await
     }
 
     /// POST `magic-link/send`: emails a sign-in link bound to `challenge`.
@@ -222,7 +226,7 @@ impl Api {
             redirect_uri: None,
             locale: self.locale.clone(),
         };
-        post(&self.url(routes::MAGIC_LINK_SEND), &body).await
+        post(&self.url(routes::MAGIC_LINK_SEND), &body, None).await
     }
 
     /// POST `magic-link/resend`.
@@ -230,7 +234,7 @@ impl Api {
         let body = OtpResendRequest {
             state: state.into(),
         };
-        post(&self.url(routes::MAGIC_LINK_RESEND), &body).await
+        post(&self.url(routes::MAGIC_LINK_RESEND), &body, None).await
     }
 
     /// GET `magic-link/status`: whether the link was opened; the authorization code once
@@ -270,15 +274,121 @@ impl Api {
         )
         .await
     }
+
+    /// `url` plus `&name=value` (value encoded).
+    fn with_param(mut url: String, name: &str, value: &str) -> String {
+        url.push('&');
+        url.push_str(name);
+        url.push('=');
+        url.push_str(&encode(value));
+        url
+    }
+
+    /// GET `passkey/login`: a discoverable passkey sign-in (no email, so autofill can use
+    /// it too) whose authorization code will be bound to `challenge`.
+    pub async fn passkey_login_start(&self, challenge: &str) -> Result<PasskeyChallenge, ApiError> {
+        let url = Self::with_param(self.url(routes::PASSKEY_LOGIN), "code_challenge", challenge);
+        fetch_json("GET", &url, None, None).await
+    }
+
+    /// POST `passkey/login`: the authenticator's answer (JSON text); returns the
+    /// authorization code.
+    pub async fn passkey_login_finish(
+        &self,
+        state: &str,
+        credential: &str,
+    ) -> Result<OtpVerifyResponse, ApiError> {
+        let body = PasskeyLoginRequest {
+            state: state.into(),
+            credential: serde_json::from_str(credential).map_err(|_| ApiError::Malformed)?,
+        };
+        post(&self.url(routes::PASSKEY_LOGIN), &body, None).await
+    }
+
+    /// GET `passkey/register` for the signed-in user.
+    pub async fn passkey_register_start(
+        &self,
+        access_token: &str,
+    ) -> Result<PasskeyChallenge, ApiError> {
+        fetch_json(
+            "GET",
+            &self.url(routes::PASSKEY_REGISTER),
+            None,
+            Some(access_token),
+        )
+        .await
+    }
+
+    /// POST `passkey/register`: the authenticator's answer (JSON text).
+    pub async fn passkey_register_finish(
+        &self,
+        access_token: &str,
+        state: &str,
+        credential: &str,
+    ) -> Result<PasskeyCredential, ApiError> {
+        let body = PasskeyRegisterRequest {
+            state: state.into(),
+            credential: serde_json::from_str(credential).map_err(|_| ApiError::Malformed)?,
+            name: None,
+        };
+        post(&self.url(routes::PASSKEY_REGISTER), &body, Some(access_token)).await
+    }
+
+    /// GET `passkey/status`: whether passkeys are offered and how many the user has.
+    pub async fn passkey_status(
+        &self,
+        access_token: &str,
+    ) -> Result<PasskeyStatusResponse, ApiError> {
+        let url = self.url(routes::PASSKEY_STATUS);
+        fetch_json("GET", &url, None, Some(access_token)).await
+    }
+
+    /// GET `passkey/credentials`: the signed-in user's passkeys.
+    pub async fn passkeys(&self, access_token: &str) -> Result<PasskeyCredentialList, ApiError> {
+        let url = self.url(routes::PASSKEY_CREDENTIALS);
+        fetch_json("GET", &url, None, Some(access_token)).await
+    }
+
+    /// `passkey/credentials/{id}` (`client_id` after it).
+    fn passkey_url(&self, id: &str) -> String {
+        let mut path = String::from(routes::PASSKEY_CREDENTIALS);
+        path.push('/');
+        path.push_str(&encode(id));
+        self.url(&path)
+    }
+
+    /// PATCH `passkey/credentials/{id}`: renames a passkey.
+    pub async fn rename_passkey(
+        &self,
+        access_token: &str,
+        id: &str,
+        name: &str,
+    ) -> Result<PasskeyCredential, ApiError> {
+        let body = serde_json::to_string(&PasskeyRenameRequest { name: name.into() })
+            .map_err(|_| ApiError::Malformed)?;
+        let text = call("PATCH", &self.passkey_url(id), Some(&body), Some(access_token)).await?;
+        serde_json::from_str(&text).map_err(|_| ApiError::Malformed)
+    }
+
+    /// DELETE `passkey/credentials/{id}`.
+    pub async fn delete_passkey(&self, access_token: &str, id: &str) -> Result<(), ApiError> {
+        call("DELETE", &self.passkey_url(id), None, Some(access_token))
+            .await
+            .map(drop)
+    }
 }
 
 fn encode(value: &str) -> String {
     js_sys::encode_uri_component(value).into()
 }
 
-async fn post<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, ApiError> {
+async fn post<B: Serialize, T: DeserializeOwned>(
+    url: &str,
+    body: &B,
+    bearer: Option<&str>,
+) -> Result<T, ApiError> {
     let body = serde_json::to_string(body).map_err(|_| ApiError::Malformed)?;
-    fetch_json("POST", url, Some(&body), None).await
+    fetch_json("POST", url, Some(&body), bearer).await
 }
 
 async fn fetch_json<T: DeserializeOwned>(
@@ -287,6 +397,17 @@ async fn fetch_json<T: DeserializeOwned>(
     body: Option<&str>,
     bearer: Option<&str>,
 ) -> Result<T, ApiError> {
+    let text = call(method, url, body, bearer).await?;
+    serde_json::from_str(&text).map_err(|_| ApiError::Malformed)
+}
+
+/// One call: the body text of a 2xx answer, or the error it carries.
+async fn call(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    bearer: Option<&str>,
+) -> Result<String, ApiError> {
     let response = send(method, url, body, bearer)
         .await
         .map_err(|_| ApiError::Network)?;
@@ -301,7 +422,7 @@ async fn fetch_json<T: DeserializeOwned>(
         return Err(ApiError::Network);
     };
     if response.ok() {
-        serde_json::from_str(&text).map_err(|_| ApiError::Malformed)
+        Ok(text)
     } else {
         let retry_after = response.headers().get("retry-after").ok().flatten();
         Err(ApiError::from_response(

@@ -9,6 +9,7 @@
 use protocol::ErrorCode;
 
 use crate::api::ApiError;
+use crate::webauthn::PasskeyError;
 
 /// The languages the widget can speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -142,6 +143,63 @@ pub struct Texts {
     pub secured_by: &'static str,
     /// Errors, chosen by [`Texts::error_message`].
     pub errors: ErrorTexts,
+    /// Passkey buttons, offer, list and errors.
+    pub passkey: PasskeyTexts,
+}
+
+/// Passkey texts of one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasskeyTexts {
+    /// The email step's passkey button.
+    pub sign_in: &'static str,
+    /// The divider between the email buttons and the passkey button.
+    pub or: &'static str,
+    /// Title of the offer shown after another method signed the person in.
+    pub offer_title: &'static str,
+    /// Line under it.
+    pub offer_body: &'static str,
+    /// Button that adds a passkey.
+    pub add: &'static str,
+    /// Button that declines the offer (not asked again on this device).
+    pub not_now: &'static str,
+    /// Shown once a passkey was added.
+    pub added: &'static str,
+    /// Opens the passkey list.
+    pub manage: &'static str,
+    /// Title of the passkey list.
+    pub list_title: &'static str,
+    /// The list has no passkey.
+    pub list_empty: &'static str,
+    /// When a passkey was added; `{}` is the date.
+    pub created: &'static str,
+    /// When it last signed in; `{}` is the date.
+    pub last_used: &'static str,
+    /// Label of the rename field.
+    pub name_label: &'static str,
+    /// Rename button.
+    pub rename: &'static str,
+    /// Save button of the rename field.
+    pub save: &'static str,
+    /// Cancel button (rename, delete).
+    pub cancel: &'static str,
+    /// Delete button.
+    pub delete: &'static str,
+    /// The question before deleting.
+    pub confirm_delete: &'static str,
+    /// The person cancelled, the prompt timed out, or no passkey was chosen.
+    pub cancelled: &'static str,
+    /// `passkey_failed`: the server refused the passkey.
+    pub failed: &'static str,
+    /// `ceremony_expired`.
+    pub expired: &'static str,
+    /// This device already has a passkey for the account.
+    pub exists: &'static str,
+    /// The page may not use this server's passkeys.
+    pub not_allowed_here: &'static str,
+    /// The browser cannot use passkeys.
+    pub unsupported: &'static str,
+    /// `last_sign_in_method`.
+    pub last_method: &'static str,
 }
 
 /// Error messages of one language.
@@ -242,6 +300,33 @@ pub const EN: Texts = Texts {
         browser: "This browser cannot sign in on this page (a secure https page is needed).",
         fallback: "Something went wrong. Please try again.",
     },
+    passkey: PasskeyTexts {
+        sign_in: "Sign in with a passkey",
+        or: "or",
+        offer_title: "Sign in faster next time",
+        offer_body: "Add a passkey to sign in with your fingerprint, face or screen lock instead of a code.",
+        add: "Add a passkey",
+        not_now: "Not now",
+        added: "Passkey added. Next time, sign in with it.",
+        manage: "Manage passkeys",
+        list_title: "Your passkeys",
+        list_empty: "You have no passkeys yet.",
+        created: "Added {}",
+        last_used: "last used {}",
+        name_label: "Passkey name",
+        rename: "Rename",
+        save: "Save",
+        cancel: "Cancel",
+        delete: "Delete",
+        confirm_delete: "Delete this passkey? You will not be able to sign in with it any more.",
+        cancelled: "The passkey request was cancelled or timed out. Try again, or use another way to sign in.",
+        failed: "That passkey could not be verified. Try again, or use another way to sign in.",
+        expired: "The passkey request expired. Please try again.",
+        exists: "This device already has a passkey for your account.",
+        not_allowed_here: "Passkeys cannot be used on this site.",
+        unsupported: "This browser cannot use passkeys here.",
+        last_method: "This is the last way to sign in to your account, so it cannot be deleted.",
+    },
 };
 
 /// German.
@@ -303,6 +388,33 @@ pub const DE: Texts = Texts {
         network: "Der Anmeldedienst ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
         browser: "Dieser Browser kann sich auf dieser Seite nicht anmelden (eine sichere https-Seite ist nötig).",
         fallback: "Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.",
+    },
+    passkey: PasskeyTexts {
+        sign_in: "Mit Passkey anmelden",
+        or: "oder",
+        offer_title: "Nächstes Mal schneller anmelden",
+        offer_body: "Fügen Sie einen Passkey hinzu, um sich mit Fingerabdruck, Gesicht oder Bildschirmsperre statt mit einem Code anzumelden.",
+        add: "Passkey hinzufügen",
+        not_now: "Jetzt nicht",
+        added: "Passkey hinzugefügt. Melden Sie sich nächstes Mal damit an.",
+        manage: "Passkeys verwalten",
+        list_title: "Ihre Passkeys",
+        list_empty: "Sie haben noch keine Passkeys.",
+        created: "Hinzugefügt am {}",
+        last_used: "zuletzt verwendet am {}",
+        name_label: "Name des Passkeys",
+        rename: "Umbenennen",
+        save: "Speichern",
+        cancel: "Abbrechen",
+        delete: "Löschen",
+        confirm_delete: "Diesen Passkey löschen? Sie können sich dann nicht mehr damit anmelden.",
+        cancelled: "Die Passkey-Anfrage wurde abgebrochen oder ist abgelaufen. Versuchen Sie es erneut oder melden Sie sich anders an.",
+        failed: "Dieser Passkey konnte nicht geprüft werden. Versuchen Sie es erneut oder melden Sie sich anders an.",
+        expired: "Die Passkey-Anfrage ist abgelaufen. Bitte versuchen Sie es erneut.",
+        exists: "Dieses Gerät hat bereits einen Passkey für Ihr Konto.",
+        not_allowed_here: "Passkeys können auf dieser Website nicht verwendet werden.",
+        unsupported: "Dieser Browser kann hier keine Passkeys verwenden.",
+        last_method: "Dies ist die letzte Anmeldemöglichkeit für Ihr Konto und kann nicht gelöscht werden.",
     },
 };
 
@@ -366,6 +478,33 @@ pub const FR: Texts = Texts {
         browser: "Ce navigateur ne peut pas se connecter sur cette page (une page https sécurisée est nécessaire).",
         fallback: "Une erreur s’est produite. Veuillez réessayer.",
     },
+    passkey: PasskeyTexts {
+        sign_in: "Se connecter avec une clé d’accès",
+        or: "ou",
+        offer_title: "Connectez-vous plus vite la prochaine fois",
+        offer_body: "Ajoutez une clé d’accès pour vous connecter avec votre empreinte, votre visage ou le verrouillage de l’écran au lieu d’un code.",
+        add: "Ajouter une clé d’accès",
+        not_now: "Plus tard",
+        added: "Clé d’accès ajoutée. La prochaine fois, connectez-vous avec elle.",
+        manage: "Gérer les clés d’accès",
+        list_title: "Vos clés d’accès",
+        list_empty: "Vous n’avez pas encore de clé d’accès.",
+        created: "Ajoutée le {}",
+        last_used: "dernière utilisation le {}",
+        name_label: "Nom de la clé d’accès",
+        rename: "Renommer",
+        save: "Enregistrer",
+        cancel: "Annuler",
+        delete: "Supprimer",
+        confirm_delete: "Supprimer cette clé d’accès ? Vous ne pourrez plus vous connecter avec elle.",
+        cancelled: "La demande de clé d’accès a été annulée ou a expiré. Réessayez ou connectez-vous autrement.",
+        failed: "Cette clé d’accès n’a pas pu être vérifiée. Réessayez ou connectez-vous autrement.",
+        expired: "La demande de clé d’accès a expiré. Veuillez réessayer.",
+        exists: "Cet appareil a déjà une clé d’accès pour votre compte.",
+        not_allowed_here: "Les clés d’accès ne peuvent pas être utilisées sur ce site.",
+        unsupported: "Ce navigateur ne peut pas utiliser de clés d’accès ici.",
+        last_method: "C’est le dernier moyen de vous connecter à votre compte : il ne peut pas être supprimé.",
+    },
 };
 
 /// Spanish.
@@ -427,6 +566,33 @@ pub const ES: Texts = Texts {
         network: "No se puede contactar con el servicio de acceso. Revisa tu conexión e inténtalo de nuevo.",
         browser: "Este navegador no puede iniciar sesión en esta página (se necesita una página https segura).",
         fallback: "Algo salió mal. Inténtalo de nuevo.",
+    },
+    passkey: PasskeyTexts {
+        sign_in: "Iniciar sesión con una llave de acceso",
+        or: "o",
+        offer_title: "Inicia sesión más rápido la próxima vez",
+        offer_body: "Añade una llave de acceso para iniciar sesión con tu huella, tu cara o el bloqueo de pantalla en lugar de un código.",
+        add: "Añadir una llave de acceso",
+        not_now: "Ahora no",
+        added: "Llave de acceso añadida. La próxima vez, inicia sesión con ella.",
+        manage: "Gestionar llaves de acceso",
+        list_title: "Tus llaves de acceso",
+        list_empty: "Aún no tienes llaves de acceso.",
+        created: "Añadida el {}",
+        last_used: "último uso el {}",
+        name_label: "Nombre de la llave de acceso",
+        rename: "Cambiar nombre",
+        save: "Guardar",
+        cancel: "Cancelar",
+        delete: "Eliminar",
+        confirm_delete: "¿Eliminar esta llave de acceso? Ya no podrás iniciar sesión con ella.",
+        cancelled: "La solicitud de la llave de acceso se canceló o caducó. Inténtalo de nuevo o usa otra forma de iniciar sesión.",
+        failed: "No se pudo verificar esa llave de acceso. Inténtalo de nuevo o usa otra forma de iniciar sesión.",
+        expired: "La solicitud de la llave de acceso caducó. Inténtalo de nuevo.",
+        exists: "Este dispositivo ya tiene una llave de acceso para tu cuenta.",
+        not_allowed_here: "Las llaves de acceso no se pueden usar en este sitio.",
+        unsupported: "Este navegador no puede usar llaves de acceso aquí.",
+        last_method: "Es la última forma de iniciar sesión en tu cuenta, así que no se puede eliminar.",
     },
 };
 
@@ -490,12 +656,39 @@ pub const JA: Texts = Texts {
         browser: "このブラウザではこのページでログインできません（安全な https ページが必要です）。",
         fallback: "問題が発生しました。もう一度お試しください。",
     },
+    passkey: PasskeyTexts {
+        sign_in: "パスキーでログイン",
+        or: "または",
+        offer_title: "次回はもっと速くログイン",
+        offer_body: "パスキーを追加すると、コードの代わりに指紋、顔、画面ロックでログインできます。",
+        add: "パスキーを追加",
+        not_now: "今はしない",
+        added: "パスキーを追加しました。次回はパスキーでログインしてください。",
+        manage: "パスキーを管理",
+        list_title: "あなたのパスキー",
+        list_empty: "パスキーはまだありません。",
+        created: "{} に追加",
+        last_used: "最終使用 {}",
+        name_label: "パスキーの名前",
+        rename: "名前を変更",
+        save: "保存",
+        cancel: "キャンセル",
+        delete: "削除",
+        confirm_delete: "このパスキーを削除しますか？ 削除するとこのパスキーでログインできなくなります。",
+        cancelled: "パスキーのリクエストがキャンセルされたか、時間切れになりました。もう一度試すか、別の方法でログインしてください。",
+        failed: "このパスキーを確認できませんでした。もう一度試すか、別の方法でログインしてください。",
+        expired: "パスキーのリクエストの有効期限が切れました。もう一度お試しください。",
+        exists: "このデバイスにはすでにあなたのアカウントのパスキーがあります。",
+        not_allowed_here: "このサイトではパスキーを使用できません。",
+        unsupported: "このブラウザではここでパスキーを使用できません。",
+        last_method: "これはアカウントにログインする最後の方法のため、削除できません。",
+    },
 };
 
 impl Texts {
     /// The message to show for an API failure.
     pub fn error_message(&self, err: &ApiError) -> String {
-        let e = &self.errors;
+        let (e, p) = (&self.errors, &self.passkey);
         match err {
             ApiError::Network => e.network.into(),
             ApiError::Api(body) => match body.error {
@@ -513,7 +706,16 @@ impl Texts {
                 ErrorCode::InvalidPhone => e.invalid_phone.into(),
                 ErrorCode::MethodNotEnabled => e.method_not_enabled.into(),
                 ErrorCode::DeliveryFailed => e.delivery_failed.into(),
+                ErrorCode::PasskeyFailed => p.failed.into(),
+                ErrorCode::CeremonyExpired => p.expired.into(),
+                ErrorCode::LastSignInMethod => p.last_method.into(),
                 _ => e.fallback.into(),
+            },
+            ApiError::Passkey(err) => match err {
+                PasskeyError::Cancelled | PasskeyError::Aborted => p.cancelled.into(),
+                PasskeyError::AlreadyRegistered => p.exists.into(),
+                PasskeyError::NotAllowedHere => p.not_allowed_here.into(),
+                PasskeyError::Unsupported => p.unsupported.into(),
             },
             ApiError::Browser => e.browser.into(),
             ApiError::Malformed => e.fallback.into(),

@@ -48,5 +48,6 @@ pub mod embed;
 pub mod flows;
 pub mod i18n;
 pub mod pkce;
+pub mod webauthn;
 
 pub use embed::mount;

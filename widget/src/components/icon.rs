@@ -31,3 +31,14 @@ pub fn PhoneIcon() -> impl IntoView {
         </svg>
     }
 }
+
+/// A key (passkey button, offer and list).
+#[component]
+pub fn KeyIcon() -> impl IntoView {
+    view! {
+        <svg class="ssojet-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <circle cx="8" cy="15" r="4"></circle>
+            <path d="m11 12 9-9M16 7l3 3M14 9l2 2"></path>
+        </svg>
+    }
+}

@@ -9,5 +9,5 @@ mod spinner;
 pub use button::SubmitButton;
 pub use card::Card;
 pub use error::ErrorRegion;
-pub use icon::{CheckIcon, MailIcon, PhoneIcon};
+pub use icon::{CheckIcon, KeyIcon, MailIcon, PhoneIcon};
 pub use spinner::Spinner;

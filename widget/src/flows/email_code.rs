@@ -12,7 +12,7 @@ use web_sys::HtmlInputElement;
 use super::{SignInFlow, SignedIn};
 use crate::{
     api::{Api, ApiError, Channel},
-    components::{CheckIcon, ErrorRegion, MailIcon, PhoneIcon, Spinner, SubmitButton},
+    components::{CheckIcon, ErrorRegion, KeyIcon, MailIcon, PhoneIcon, Spinner, SubmitButton},
     countdown::Countdown,
     i18n::{EN, Texts, fill},
 };
@@ -122,12 +122,53 @@ pub fn EmailStep(
     /// Move focus to the field on mount (when coming back from the code step).
     #[prop(optional)]
     autofocus: bool,
+    /// "Sign in with a passkey": called from the click itself, so the passkey prompt
+    /// keeps the person's gesture. Also marks the field for passkey autofill.
+    #[prop(optional_no_strip)]
+    on_passkey: Option<Callback<()>>,
+    /// Whether the passkey button is shown (a ceremony is ready for this page).
+    #[prop(optional, into)]
+    passkey_shown: Option<Signal<bool>>,
+    /// Whether a passkey sign-in is running.
+    #[prop(optional, into)]
+    passkey_pending: Option<Signal<bool>>,
     /// The texts; English when not given.
     #[prop(optional)]
     texts: Option<&'static Texts>,
 ) -> impl IntoView {
     let t = texts.unwrap_or(&EN);
     let input_ref = NodeRef::<html::Input>::new();
+    // `webauthn` lets the browser offer passkeys in the field's autofill (conditional UI).
+    let autocomplete = if on_passkey.is_some() {
+        "username webauthn"
+    } else {
+        "email"
+    };
+    let passkey = on_passkey.map(|cb| {
+        let shown = passkey_shown.unwrap_or_else(|| Signal::stored(true));
+        let pending = passkey_pending.unwrap_or_else(|| Signal::stored(false));
+        view! {
+            <Show when=move || shown.get()>
+                <div class="ssojet-divider" aria-hidden="true">
+                    <span>{t.passkey.or}</span>
+                </div>
+                <button
+                    type="button"
+                    class="ssojet-button ssojet-button-secondary"
+                    data-testid="passkey-button"
+                    disabled=move || pending.get()
+                    aria-busy=move || if pending.get() { "true" } else { "false" }
+                    on:click=move |_| cb.run(())
+                >
+                    <Show when=move || pending.get() fallback=|| view! { <KeyIcon /> }>
+                        <Spinner />
+                        <span class="ssojet-sr-only">{t.loading}</span>
+                    </Show>
+                    <span class="ssojet-button-label">{t.passkey.sign_in}</span>
+                </button>
+            </Show>
+        }
+    });
     if autofocus {
         Effect::new(move || {
             if let Some(input) = input_ref.get() {
@@ -223,7 +264,7 @@ pub fn EmailStep(
                     class="ssojet-input"
                     type="email"
                     name="email"
-                    autocomplete="email"
+                    autocomplete=autocomplete
                     autocapitalize="off"
                     spellcheck="false"
                     required
@@ -242,6 +283,7 @@ pub fn EmailStep(
                 pending=primary_pending
             />
             {secondary}
+            {passkey}
             {switch}
         </form>
     }

@@ -3,11 +3,13 @@
 
 pub mod email_code;
 pub mod magic_link;
+pub mod passkey;
 pub mod phone;
 pub mod sign_in;
 
 pub use email_code::{CodeStep, EmailCodeFlow, EmailOffer, EmailStep, SuccessStep};
 pub use magic_link::CheckEmailStep;
+pub use passkey::{PasskeyList, PasskeyPanel};
 pub use phone::PhoneStep;
 pub use sign_in::{Offer, SignInFlow, offer};
 

@@ -8,6 +8,7 @@ use protocol::{ErrorBody, ErrorCode, MagicLinkStatus, SignInMethod};
 use super::{
     CodeStep, EmailOffer, EmailStep, RESEND_AFTER_SECS, SignedIn, SuccessStep, finish,
     magic_link::{self, CheckEmailStep, FinishingStep, Pending},
+    passkey::PasskeyPanel,
     phone::{PhoneStep, country_for_locale},
 };
 use crate::{
@@ -16,6 +17,7 @@ use crate::{
     countdown::Countdown,
     i18n::{EN, Texts},
     pkce::Pkce,
+    webauthn::{self, Ceremony, PasskeyError},
 };
 
 /// What the card offers, from the client's enabled methods.
@@ -27,6 +29,8 @@ pub struct Offer {
     pub sms: bool,
     /// Whether the card opens on the phone step (SMS listed first, or the only method).
     pub phone_first: bool,
+    /// Whether passkeys are offered (button, autofill, and the offer after sign-in).
+    pub passkey: bool,
 }
 
 /// What to show for `methods` (in the server's order). Nothing usable (an empty list, only
@@ -40,11 +44,13 @@ pub fn offer(methods: &[SignInMethod]) -> Offer {
         (false, false) => None,
     };
     let sms = has(SignInMethod::SmsCode);
+    let passkey = has(SignInMethod::Passkey);
     if email.is_none() && !sms {
         return Offer {
             email: Some(EmailOffer::Code),
             sms: false,
             phone_first: false,
+            passkey,
         };
     }
     let first_known = methods.iter().find(|m| {
@@ -57,6 +63,7 @@ pub fn offer(methods: &[SignInMethod]) -> Offer {
         email,
         sms,
         phone_first: email.is_none() || first_known == Some(&SignInMethod::SmsCode),
+        passkey,
     }
 }
 
@@ -69,6 +76,14 @@ enum Step {
     CheckEmail,
     Finishing,
     Done,
+}
+
+/// A passkey sign-in ready to run: the server's ceremony and the PKCE pair its code is
+/// bound to.
+#[derive(Debug, Clone)]
+struct PasskeyLogin {
+    ceremony: Ceremony,
+    pkce: Pkce,
 }
 
 /// A sent code waiting to be verified: the request handle, the PKCE pair it is bound to,
@@ -150,10 +165,54 @@ pub fn SignInFlow(
     // Bumped to stop the running poll loop.
     let poll_gen = StoredValue::new(0_u32);
     let signed_in_as = RwSignal::new(String::new());
+    // The signed-in person's access token and whether a passkey signed them in (for the
+    // passkey offer and list after sign-in).
+    let session = StoredValue::new(None::<(String, bool)>);
+    // Passkeys: a sign-in ceremony fetched ahead of the click, the autofill request in
+    // flight (aborted when another method is picked), and the button's busy state.
+    let passkey_login = StoredValue::new(None::<PasskeyLogin>);
+    let passkey_ready = RwSignal::new(false);
+    let passkey_pending = RwSignal::new(false);
+    let autofill = StoredValue::new_local(None::<web_sys::AbortController>);
+    let via_passkey = StoredValue::new(false);
     let focus_entry = RwSignal::new(false);
+    let abort_autofill = move || {
+        if let Some(Some(controller)) = autofill.try_update_value(Option::take) {
+            controller.abort();
+        }
+    };
     on_cleanup(move || {
         poll_gen.try_update_value(|g| *g += 1);
+        abort_autofill();
     });
+
+    // ---- Passkeys ----
+    // Fetches a discoverable sign-in ceremony (no email: the authenticator offers its
+    // passkeys), so the button's click can call `navigator.credentials.get` at once.
+    let prepare_passkey = move || {
+        passkey_ready.try_set(false);
+        passkey_login.try_set_value(None);
+        if !webauthn::supported() {
+            return;
+        }
+        spawn_local(async move {
+            let (Ok(pkce), Some(api)) = (Pkce::generate().await, api.try_get_value()) else {
+                return;
+            };
+            let Ok(challenge) = api.passkey_login_start(pkce.challenge()).await else {
+                return;
+            };
+            let ceremony = Ceremony::new(&challenge);
+            if !ceremony.usable_here() {
+                return;
+            }
+            passkey_login.try_set_value(Some(PasskeyLogin { ceremony, pkce }));
+            passkey_ready.try_set(true);
+        });
+    };
+    if methods.is_some_and(|m| offer(m).passkey) {
+        prepare_passkey();
+    }
 
     if fetch_config {
         spawn_local(async move {
@@ -162,6 +221,9 @@ pub fn SignInFlow(
             };
             let methods = api.config().await.map(|c| c.methods).unwrap_or_default();
             let o = offer(&methods);
+            if o.passkey {
+                prepare_passkey();
+            }
             on_phone.try_set(o.phone_first);
             offered.try_set(Some(o));
             if step.try_get_untracked() == Some(Step::Loading) {
@@ -211,6 +273,10 @@ pub fn SignInFlow(
             .clone()
             .unwrap_or_else(|| target.get_untracked());
         signed_in_as.try_set(shown);
+        session.try_set_value(Some((
+            signed_in.tokens.access_token.clone(),
+            via_passkey.get_value(),
+        )));
         step.try_set(Step::Done);
         if let Some(on_login) = on_login {
             on_login.try_run(signed_in);
@@ -427,6 +493,112 @@ pub fn SignInFlow(
         }
     });
 
+    // The authenticator answered `login`: finish on the server (which uses the ceremony up,
+    // whatever the outcome), then the usual exchange.
+    let passkey_answered = move |login: PasskeyLogin, answer: Result<String, ApiError>| async move {
+        let Some(api) = api.try_get_value() else {
+            return;
+        };
+        let credential = match answer {
+            Ok(credential) => credential,
+            // Another method was picked: nothing to say.
+            Err(ApiError::Passkey(PasskeyError::Aborted)) => return,
+            Err(err) => {
+                passkey_pending.try_set(false);
+                return fail(err);
+            }
+        };
+        passkey_ready.try_set(false);
+        passkey_login.try_set_value(None);
+        let finished = api
+            .passkey_login_finish(&login.ceremony.state, &credential)
+            .await;
+        passkey_pending.try_set(false);
+        match finished {
+            Ok(verified) => {
+                via_passkey.try_set_value(true);
+                complete(api, verified.code, login.pkce.verifier().into()).await;
+            }
+            Err(err) => {
+                prepare_passkey();
+                fail(err);
+            }
+        }
+    };
+    // Passkey autofill: a conditional request on the email step, while a ceremony is ready.
+    let start_autofill = move || {
+        let running = autofill.try_with_value(Option::is_some).unwrap_or(true);
+        let Some(Some(login)) = passkey_login.try_get_value() else {
+            return;
+        };
+        if running || !login.ceremony.fresh() {
+            return;
+        }
+        spawn_local(async move {
+            if !webauthn::conditional_available().await
+                || step.try_get_untracked() != Some(Step::Email)
+                || autofill.try_with_value(Option::is_some).unwrap_or(true)
+            {
+                return;
+            }
+            let Ok(controller) = web_sys::AbortController::new() else {
+                return;
+            };
+            let pending = login.ceremony.get(true, Some(&controller));
+            autofill.try_set_value(Some(controller));
+            let answer = pending.credential().await;
+            autofill.try_set_value(None);
+            if answer.is_ok() {
+                passkey_pending.try_set(true);
+            }
+            passkey_answered(login, answer).await;
+        });
+    };
+    Effect::new(move || {
+        if current.get() == Step::Email && passkey_ready.get() {
+            start_autofill();
+        } else {
+            abort_autofill();
+        }
+    });
+    // The button: `navigator.credentials.get` runs inside the click's task when a fresh
+    // ceremony is ready (the usual case); otherwise after fetching one.
+    let on_passkey = Callback::new(move |()| {
+        abort_autofill();
+        error.set(None);
+        passkey_pending.set(true);
+        let ready = passkey_login.get_value().filter(|l| l.ceremony.fresh());
+        let started = ready.map(|login| {
+            let pending = login.ceremony.get(false, None);
+            (login, pending)
+        });
+        spawn_local(async move {
+            let (login, pending) = match started {
+                Some(started) => started,
+                None => {
+                    let (Ok(pkce), Some(api)) = (Pkce::generate().await, api.try_get_value())
+                    else {
+                        passkey_pending.try_set(false);
+                        return fail(ApiError::Browser);
+                    };
+                    match api.passkey_login_start(pkce.challenge()).await {
+                        Ok(challenge) => {
+                            let ceremony = Ceremony::new(&challenge);
+                            let pending = ceremony.get(false, None);
+                            (PasskeyLogin { ceremony, pkce }, pending)
+                        }
+                        Err(err) => {
+                            passkey_pending.try_set(false);
+                            return fail(err);
+                        }
+                    }
+                }
+            };
+            let answer = pending.credential().await;
+            passkey_answered(login, answer).await;
+        });
+    });
+
     // ---- Landing here from a link opened in this browser ----
     if let Some(pending) = landing {
         spawn_local(async move {
@@ -515,6 +687,9 @@ pub fn SignInFlow(
                                 link_pending=send_link.pending()
                                 on_use_phone=o.filter(|o| o.sms).map(|_| on_use_phone)
                                 autofocus=focus_entry.get_untracked()
+                                on_passkey=o.filter(|o| o.passkey).map(|_| on_passkey)
+                                passkey_shown=passkey_ready
+                                passkey_pending=passkey_pending
                                 texts=t
                             />
                         }
@@ -572,7 +747,26 @@ pub fn SignInFlow(
                         }
                             .into_any()
                     }
-                    Step::Done => view! { <SuccessStep email=signed_in_as texts=t /> }.into_any(),
+                    Step::Done => {
+                        let panel = session
+                            .get_value()
+                            .filter(|_| o.is_some_and(|o| o.passkey))
+                            .map(|(access_token, via_passkey)| {
+                                view! {
+                                    <PasskeyPanel
+                                        api=api.get_value()
+                                        access_token=access_token
+                                        via_passkey=via_passkey
+                                        texts=t
+                                    />
+                                }
+                            });
+                        view! {
+                            <SuccessStep email=signed_in_as texts=t />
+                            {panel}
+                        }
+                            .into_any()
+                    }
                 }
             }}
         </Card>
@@ -598,6 +792,7 @@ mod tests {
             email: Some(EmailOffer::Code),
             sms: false,
             phone_first: false,
+            passkey: false,
         };
         assert_eq!(offer(&[]), fallback);
         assert_eq!(offer(&[Unknown]), fallback);
