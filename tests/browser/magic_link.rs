@@ -4,7 +4,7 @@ use e2e::eventually;
 use e2e::smtp::{SmtpSink, find_url};
 use e2e::webdriver::{ChromeDriver, Session};
 
-use crate::{screenshot_path, start_server};
+use crate::{login_detail, screenshot_path, start_server};
 
 /// Types `email` and asks for a magic link; returns the link from the real SMTP sink.
 async fn ask_for_link(browser: &Session, smtp: &SmtpSink, email: &str) -> anyhow::Result<String> {
@@ -20,20 +20,6 @@ async fn ask_for_link(browser: &Session, smtp: &SmtpSink, email: &str) -> anyhow
     })
     .await?;
     Ok(find_url(&message.data, "magictext=").expect("a magic link in the email"))
-}
-
-async fn login_detail(browser: &Session) -> anyhow::Result<serde_json::Value> {
-    eventually(
-        "the ssojet:login event",
-        Duration::from_secs(30),
-        || async {
-            let value = browser
-                .execute("return window.__ssojetLogin || null;")
-                .await?;
-            Ok((!value.is_null()).then_some(value))
-        },
-    )
-    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,13 +8,18 @@
 mod cross_origin;
 mod email_code;
 mod magic_link;
+mod passkeys;
 mod sms;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use anyhow::Context as _;
+use e2e::eventually;
 use e2e::smtp::SmtpSink;
+use e2e::webdriver::Session;
 use server::config::{Config, SmtpConfig, SmtpSecurity};
 
 /// The real server on 127.0.0.1 with an ephemeral port; stops when dropped.
@@ -90,4 +95,20 @@ pub fn screenshot_path(name: &str) -> PathBuf {
         "/../target/e2e-screenshots"
     ))
     .join(format!("{name}.png"))
+}
+
+/// Waits for the page's `ssojet:login` event (the demo page keeps its detail in
+/// `window.__ssojetLogin`) and returns its detail.
+pub async fn login_detail(browser: &Session) -> anyhow::Result<serde_json::Value> {
+    eventually(
+        "the ssojet:login event",
+        Duration::from_secs(30),
+        || async {
+            let value = browser
+                .execute("return window.__ssojetLogin || null;")
+                .await?;
+            Ok((!value.is_null()).then_some(value))
+        },
+    )
+    .await
 }

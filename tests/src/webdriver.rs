@@ -204,6 +204,95 @@ impl Session {
         .await
     }
 
+    /// Adds a WebDriver virtual authenticator (the WebAuthn extension of WebDriver): a
+    /// platform authenticator (CTAP2, internal transport) that stores discoverable
+    /// credentials and verifies the user without asking. Returns its id.
+    pub async fn add_virtual_authenticator(&self) -> anyhow::Result<String> {
+        let id = self
+            .command(
+                reqwest::Method::POST,
+                "/webauthn/authenticator",
+                Some(json!({
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": true,
+                    "hasUserVerification": true,
+                    "isUserVerified": true,
+                    "automaticPresenceSimulation": true,
+                })),
+            )
+            .await?;
+        id.as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("no authenticator id in {id}"))
+    }
+
+    /// The credentials a virtual authenticator holds.
+    pub async fn authenticator_credentials(
+        &self,
+        authenticator: &str,
+    ) -> anyhow::Result<Vec<Value>> {
+        let list = self
+            .command(
+                reqwest::Method::GET,
+                &format!("/webauthn/authenticator/{authenticator}/credentials"),
+                None,
+            )
+            .await?;
+        Ok(list.as_array().cloned().unwrap_or_default())
+    }
+
+    /// Sets whether the virtual authenticator's user verification succeeds.
+    pub async fn set_user_verified(
+        &self,
+        authenticator: &str,
+        verified: bool,
+    ) -> anyhow::Result<()> {
+        self.command(
+            reqwest::Method::POST,
+            &format!("/webauthn/authenticator/{authenticator}/uv"),
+            Some(json!({"isUserVerified": verified})),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Runs `source` in every page this session loads from now on, before the page's own
+    /// scripts (Chromium's DevTools `Page.addScriptToEvaluateOnNewDocument`, through
+    /// ChromeDriver's `goog/cdp/execute`).
+    pub async fn add_init_script(&self, source: &str) -> anyhow::Result<()> {
+        self.command(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({
+                "cmd": "Page.addScriptToEvaluateOnNewDocument",
+                "params": {"source": source},
+            })),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Clears an element's value.
+    pub async fn clear(&self, element: &Element) -> anyhow::Result<()> {
+        let path = format!("/element/{}/clear", element.0);
+        self.command(reqwest::Method::POST, &path, Some(json!({})))
+            .await
+            .map(drop)
+    }
+
+    /// The rendered text of an element.
+    pub async fn text(&self, element: &Element) -> anyhow::Result<String> {
+        let text = self
+            .command(
+                reqwest::Method::GET,
+                &format!("/element/{}/text", element.0),
+                None,
+            )
+            .await?;
+        Ok(text.as_str().unwrap_or_default().to_owned())
+    }
+
     /// Saves a PNG screenshot.
     pub async fn screenshot(&self, path: &std::path::Path) -> anyhow::Result<()> {
         use base64::Engine as _;

@@ -6,11 +6,11 @@
 use protocol::{
     AuthStatusResponse, ClientConfig, CodeChallengeMethod, ErrorBody, ErrorCode,
     MagicLinkSendRequest, MagicLinkStatusResponse, OtpResendRequest, OtpSendRequest,
-    OtpSendResponse, OtpVerifyRequest, OtpVerifyResponse, PasskeyChallenge, PasskeyCredential,
-    PasskeyCredentialList, PasskeyLoginRequest, PasskeyRegisterRequest, PasskeyRenameRequest,
-    PasskeyStatusResponse, PhoneOtpSendRequest, TokenResponse, routes,
+    OtpSendResponse, OtpVerifyRequest, OtpVerifyResponse, PasskeyCredential, PasskeyCredentialList,
+    PasskeyRenameRequest, PasskeyStatusResponse, PhoneOtpSendRequest, TokenResponse, routes,
 };
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde_json::value::RawValue;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, RequestMode, Response};
@@ -82,6 +82,35 @@ impl ApiError {
             body.retry_after = retry_after_header.and_then(|v| v.trim().parse().ok());
         }
         Self::Api(body)
+    }
+}
+
+/// A passkey ceremony start (`protocol::PasskeyChallenge`), its WebAuthn options kept as
+/// JSON text for the browser (parsing them into a `serde_json::Value` would cost the
+/// widget tens of KB).
+#[derive(Debug, Deserialize)]
+pub struct PasskeyChallenge {
+    /// The ceremony's handle.
+    pub state: String,
+    /// When it expires (RFC 3339).
+    pub expires_at: String,
+    /// `{"publicKey": {...}}`.
+    pub options: Box<RawValue>,
+}
+
+/// A passkey ceremony finish (`protocol::PasskeyLoginRequest` and
+/// `PasskeyRegisterRequest`), the authenticator's answer passed through as JSON text.
+#[derive(Serialize)]
+struct PasskeyAnswer<'a> {
+    state: &'a str,
+    credential: &'a RawValue,
+}
+
+impl<'a> PasskeyAnswer<'a> {
+    fn new(state: &'a str, credential: &'a str) -> Result<Self, ApiError> {
+        let credential: &RawValue =
+            serde_json::from_str(credential).map_err(|_| ApiError::Malformed)?;
+        Ok(Self { state, credential })
     }
 }
 
@@ -298,10 +327,7 @@ impl Api {
         state: &str,
         credential: &str,
     ) -> Result<OtpVerifyResponse, ApiError> {
-        let body = PasskeyLoginRequest {
-            state: state.into(),
-            credential: serde_json::from_str(credential).map_err(|_| ApiError::Malformed)?,
-        };
+        let body = PasskeyAnswer::new(state, credential)?;
         post(&self.url(routes::PASSKEY_LOGIN), &body, None).await
     }
 
@@ -326,12 +352,13 @@ impl Api {
         state: &str,
         credential: &str,
     ) -> Result<PasskeyCredential, ApiError> {
-        let body = PasskeyRegisterRequest {
-            state: state.into(),
-            credential: serde_json::from_str(credential).map_err(|_| ApiError::Malformed)?,
-            name: None,
-        };
-        post(&self.url(routes::PASSKEY_REGISTER), &body, Some(access_token)).await
+        let body = PasskeyAnswer::new(state, credential)?;
+        post(
+            &self.url(routes::PASSKEY_REGISTER),
+            &body,
+            Some(access_token),
+        )
+        .await
     }
 
     /// GET `passkey/status`: whether passkeys are offered and how many the user has.
@@ -366,7 +393,13 @@ impl Api {
     ) -> Result<PasskeyCredential, ApiError> {
         let body = serde_json::to_string(&PasskeyRenameRequest { name: name.into() })
             .map_err(|_| ApiError::Malformed)?;
-        let text = call("PATCH", &self.passkey_url(id), Some(&body), Some(access_token)).await?;
+        let text = call(
+            "PATCH",
+            &self.passkey_url(id),
+            Some(&body),
+            Some(access_token),
+        )
+        .await?;
         serde_json::from_str(&text).map_err(|_| ApiError::Malformed)
     }
 

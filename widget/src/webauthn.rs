@@ -2,12 +2,11 @@
 //! `navigator.credentials` in the same task as the click) and the ceremonies the server
 //! hands out.
 
-use protocol::PasskeyChallenge;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, PasskeyChallenge};
 
 #[wasm_bindgen(module = "/src/webauthn.js")]
 extern "C" {
@@ -18,8 +17,11 @@ extern "C" {
     #[wasm_bindgen(js_name = rpId)]
     fn js_rp_id(options: &str) -> String;
     #[wasm_bindgen(js_name = get)]
-    fn js_get(options: &str, conditional: bool, signal: Option<&web_sys::AbortSignal>)
-    -> js_sys::Promise;
+    fn js_get(
+        options: &str,
+        conditional: bool,
+        signal: Option<&web_sys::AbortSignal>,
+    ) -> js_sys::Promise;
     #[wasm_bindgen(js_name = create)]
     fn js_create(options: &str) -> js_sys::Promise;
 }
@@ -111,7 +113,7 @@ impl Ceremony {
     pub fn new(challenge: &PasskeyChallenge) -> Self {
         Self {
             state: challenge.state.clone(),
-            options: challenge.options.to_string(),
+            options: challenge.options.get().to_owned(),
             expires_at_ms: js_sys::Date::parse(&challenge.expires_at),
         }
     }

@@ -39,7 +39,8 @@ pub fn run(env: &Env, options: &Options) -> Result<()> {
         .with_context(|| format!("creating {}", options.data_dir.display()))?;
     let port = options.port;
     eprintln!("==> starting the server (Ctrl-C stops it)");
-    eprintln!("\n    Open http://127.0.0.1:{port}/ — emails appear at /dev/mailbox\n");
+    // `localhost`, not 127.0.0.1: passkeys need a domain (the relying party id is `localhost`).
+    eprintln!("\n    Open http://localhost:{port}/ — emails appear at /dev/mailbox\n");
     let mut command = server(env, ["run", "--quiet"]);
     command
         .args(["--", "serve", "--demo", "--bind"])

@@ -80,7 +80,11 @@ impl Registration {
     /// Runs from the click: `navigator.credentials.create` at once when the options are
     /// fresh (otherwise after fetching new ones), then the finish. A new ceremony is
     /// fetched for the next try either way.
-    fn register(self, busy: RwSignal<bool>, done: impl FnOnce(Result<PasskeyCredential, ApiError>) + 'static) {
+    fn register(
+        self,
+        busy: RwSignal<bool>,
+        done: impl FnOnce(Result<PasskeyCredential, ApiError>) + 'static,
+    ) {
         let ready = self.ceremony.get_untracked().filter(Ceremony::fresh);
         self.ceremony.set(None);
         let started = ready.map(|c| {
@@ -167,7 +171,9 @@ pub fn PasskeyPanel(
             }
             let offer = status.count == 0
                 && !via_passkey
-                && !client_id.try_with_value(|id| offer_declined(id)).unwrap_or(true);
+                && !client_id
+                    .try_with_value(|id| offer_declined(id))
+                    .unwrap_or(true);
             panel.try_set(if offer { Panel::Offer } else { Panel::Closed });
         });
     }
@@ -191,7 +197,8 @@ pub fn PasskeyPanel(
         panel.set(Panel::Closed);
     };
     let (list_api, list_token) = (StoredValue::new(api), StoredValue::new(access_token));
-    move || match panel.get() {
+    move || {
+        match panel.get() {
         Panel::Hidden => ().into_any(),
         Panel::Offer => view! {
             <div class="ssojet-passkey-offer" data-testid="passkey-offer">
@@ -251,6 +258,7 @@ pub fn PasskeyPanel(
             />
         }
         .into_any(),
+    }
     }
 }
 
@@ -331,7 +339,9 @@ pub fn PasskeyList(
     };
     let delete = move |id: String| {
         let (api, token) = (api.get_value(), token.get_value());
-        act(Box::pin(async move { api.delete_passkey(&token, &id).await }));
+        act(Box::pin(
+            async move { api.delete_passkey(&token, &id).await },
+        ));
     };
     let add = move |_| {
         registration.register(busy, move |result| match result {

@@ -175,6 +175,7 @@ pub fn SignInFlow(
     let passkey_pending = RwSignal::new(false);
     let autofill = StoredValue::new_local(None::<web_sys::AbortController>);
     let via_passkey = StoredValue::new(false);
+    let autofill_refused = StoredValue::new(false);
     let focus_entry = RwSignal::new(false);
     let abort_autofill = move || {
         if let Some(Some(controller)) = autofill.try_update_value(Option::take) {
@@ -527,7 +528,8 @@ pub fn SignInFlow(
     };
     // Passkey autofill: a conditional request on the email step, while a ceremony is ready.
     let start_autofill = move || {
-        let running = autofill.try_with_value(Option::is_some).unwrap_or(true);
+        let running = autofill.try_with_value(Option::is_some).unwrap_or(true)
+            || autofill_refused.try_get_value().unwrap_or(true);
         let Some(Some(login)) = passkey_login.try_get_value() else {
             return;
         };
@@ -548,10 +550,19 @@ pub fn SignInFlow(
             autofill.try_set_value(Some(controller));
             let answer = pending.credential().await;
             autofill.try_set_value(None);
-            if answer.is_ok() {
-                passkey_pending.try_set(true);
+            match answer {
+                Ok(credential) => {
+                    passkey_pending.try_set(true);
+                    passkey_answered(login, Ok(credential)).await;
+                }
+                // Aborted because another method was picked: it restarts on the way back.
+                Err(ApiError::Passkey(PasskeyError::Aborted)) => {}
+                // Autofill refused by the browser (no passkey here, say): nobody asked, so
+                // nothing is shown, and it is not tried again on this page.
+                Err(_) => {
+                    autofill_refused.try_set_value(true);
+                }
             }
-            passkey_answered(login, answer).await;
         });
     };
     Effect::new(move || {
@@ -776,14 +787,17 @@ pub fn SignInFlow(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use SignInMethod::{EmailCode, MagicLink, SmsCode, Unknown};
+    use SignInMethod::{EmailCode, MagicLink, Passkey, SmsCode, Unknown};
 
     #[test]
     fn methods_choose_the_offer() {
         let o = offer(&[EmailCode, MagicLink, SmsCode]);
         assert_eq!(o.email, Some(EmailOffer::CodeOrLink));
-        assert!(o.sms && !o.phone_first);
+        assert!(o.sms && !o.phone_first && !o.passkey);
         assert_eq!(offer(&[MagicLink]).email, Some(EmailOffer::Link));
+        let with_passkey = offer(&[Passkey, EmailCode]);
+        assert!(with_passkey.passkey && !with_passkey.phone_first);
+        assert_eq!(with_passkey.email, Some(EmailOffer::Code));
         let sms_only = offer(&[SmsCode]);
         assert_eq!(sms_only.email, None);
         assert!(sms_only.phone_first);
