@@ -2,7 +2,8 @@
 // in for Google (or an organization's IdP) in the server's handler tests, the browser tests and
 // `cargo xtask demo`, so none of them need the internet.
 //
-//   node provider.mjs [--port N] [--clients JSON]        (or OIDC_PORT / OIDC_CLIENTS in the env)
+//   node provider.mjs [--port N] [--clients JSON] [--id-token-ttl SECONDS]
+//   (or OIDC_PORT / OIDC_CLIENTS / OIDC_ID_TOKEN_TTL in the environment)
 //
 // --clients: a JSON array of clients, e.g.
 //   [{"client_id": "rp", "client_secret": "s3cret", "redirect_uris": ["http://127.0.0.1:8080/api/v1/auth/oauth/google/callback"]}]
@@ -29,6 +30,8 @@ function arg(name) {
 }
 
 const port = Number(arg('port') ?? process.env.OIDC_PORT ?? 0);
+// Lifetime of ID tokens in seconds (the tests shorten it to expire one).
+const idTokenTtl = Number(arg('id-token-ttl') ?? process.env.OIDC_ID_TOKEN_TTL ?? 3600);
 const clients = JSON.parse(arg('clients') ?? process.env.OIDC_CLIENTS ?? '[]').map((c) => ({
   grant_types: ['authorization_code'],
   response_types: ['code'],
@@ -67,6 +70,7 @@ server.listen(port, '127.0.0.1', () => {
     cookies: { keys: ['local-oidc-provider-dev-key'] },
     features: { devInteractions: { enabled: true } },
     pkce: { required: () => true },
+    ttl: { IdToken: idTokenTtl },
     // A plain error page with the error JSON (the tests read it).
     renderError(ctx, out) {
       ctx.type = 'html';
@@ -76,6 +80,9 @@ server.listen(port, '127.0.0.1', () => {
   server.on('request', provider.callback());
   process.stdout.write(`${JSON.stringify({ issuer, port: actual, now: Math.floor(Date.now() / 1000) })}\n`);
 });
+
+// The parent may stop reading stdout after the ready line (oidc-provider logs notices there).
+process.stdout.on('error', () => {});
 
 const stop = () => server.close(() => process.exit(0));
 process.on('SIGTERM', stop);
