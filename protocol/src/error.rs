@@ -50,6 +50,26 @@ pub enum ErrorCode {
     CeremonyExpired,
     /// The change would leave the user without any way to sign in.
     LastSignInMethod,
+    /// No such social provider or SSO connection for this client.
+    UnknownProvider,
+    /// The `redirect_uri` is not one of the client's redirect URIs (exact match).
+    InvalidRedirectUri,
+    /// The provider's answer does not belong to a live sign-in here: unknown, used or expired
+    /// `state`. Start again.
+    InvalidState,
+    /// The person declined at the provider (RFC 6749 `access_denied`).
+    AccessDenied,
+    /// The provider answered with an error, or refused to exchange its code.
+    ProviderError,
+    /// The provider could not be reached (discovery, keys or token endpoint).
+    ProviderUnavailable,
+    /// The provider's ID token failed a check: signature, `iss`, `aud`, `nonce` or expiry.
+    InvalidIdToken,
+    /// An account with this email exists, but the provider (or this account) has not verified
+    /// the address, so the two are not linked. Sign in with an email code first.
+    UnverifiedEmail,
+    /// An organization's SSO connection vouched for an email outside the organization's domains.
+    EmailDomainMismatch,
     /// A code this client version does not know.
     #[serde(other)]
     Unknown,
@@ -79,6 +99,15 @@ impl ErrorCode {
             Self::PasskeyFailed => "passkey_failed",
             Self::CeremonyExpired => "ceremony_expired",
             Self::LastSignInMethod => "last_sign_in_method",
+            Self::UnknownProvider => "unknown_provider",
+            Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::InvalidState => "invalid_state",
+            Self::AccessDenied => "access_denied",
+            Self::ProviderError => "provider_error",
+            Self::ProviderUnavailable => "provider_unavailable",
+            Self::InvalidIdToken => "invalid_id_token",
+            Self::UnverifiedEmail => "unverified_email",
+            Self::EmailDomainMismatch => "email_domain_mismatch",
             Self::Unknown => "unknown",
         }
     }
@@ -131,6 +160,15 @@ mod tests {
             ErrorCode::PasskeyFailed,
             ErrorCode::CeremonyExpired,
             ErrorCode::LastSignInMethod,
+            ErrorCode::UnknownProvider,
+            ErrorCode::InvalidRedirectUri,
+            ErrorCode::InvalidState,
+            ErrorCode::AccessDenied,
+            ErrorCode::ProviderError,
+            ErrorCode::ProviderUnavailable,
+            ErrorCode::InvalidIdToken,
+            ErrorCode::UnverifiedEmail,
+            ErrorCode::EmailDomainMismatch,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

@@ -50,3 +50,20 @@ pub const PASSKEY_LOGIN: &str = "/api/v1/auth/passwordless/passkey/login";
 pub const PASSKEY_STATUS: &str = "/api/v1/auth/passwordless/passkey/status";
 /// GET: the signed-in user's passkeys (Bearer); `/{id}`: PATCH renames, DELETE removes.
 pub const PASSKEY_CREDENTIALS: &str = "/api/v1/auth/passwordless/passkey/credentials";
+/// GET: start a sign-in at a social provider or SSO connection (`{provider}`: a slug from
+/// `config`'s `providers`, or an organization id from `auth/sso/lookup`). A browser navigation.
+pub const OAUTH_AUTHORIZE: &str = "/api/v1/auth/oauth/{provider}/authorize";
+/// GET: where the provider sends the browser back (register this at the provider).
+pub const OAUTH_CALLBACK: &str = "/api/v1/auth/oauth/{provider}/callback";
+/// GET: the SSO connection for an email's domain, if any.
+pub const SSO_LOOKUP: &str = "/api/v1/auth/sso/lookup";
+
+/// The authorize path of a provider (its id is a slug or `org_…`, both URL-safe).
+pub fn oauth_authorize(provider: &str) -> String {
+    OAUTH_AUTHORIZE.replace("{provider}", provider)
+}
+
+/// The callback path of a provider.
+pub fn oauth_callback(provider: &str) -> String {
+    OAUTH_CALLBACK.replace("{provider}", provider)
+}

@@ -249,6 +249,122 @@ pub struct ClientConfig {
     pub name: String,
     /// Enabled sign-in methods, in the order to show them.
     pub methods: Vec<SignInMethod>,
+    /// Social providers to show as buttons, in order. Sign in with one by sending the browser
+    /// to `GET /api/v1/auth/oauth/{id}/authorize` (see [`crate::routes::oauth_authorize`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub providers: Vec<ProviderInfo>,
+    /// Whether organizations have SSO connections on this server: the widget then asks
+    /// `GET /api/v1/auth/sso/lookup` for the email typed before sending a code.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub sso: bool,
+}
+
+/// A social provider button in [`ClientConfig`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderInfo {
+    /// The `{provider}` of the authorize path, e.g. `google`.
+    pub id: String,
+    /// Display name, e.g. `Google`.
+    pub name: String,
+    /// What kind of provider (Google gets its branded button).
+    pub kind: ProviderKind,
+}
+
+/// Kinds of social provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProviderKind {
+    /// Google (issuer `https://accounts.google.com`, or a stand-in for tests).
+    Google,
+    /// Any other OpenID Connect provider.
+    Oidc,
+    /// A kind this client version does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// GET `auth/oauth/{provider}/authorize` query: starts a sign-in at a provider. A top-level
+/// browser navigation; the browser comes back to `redirect_uri` with `?code=&state=` (the
+/// PKCE-bound authorization code) or `?error=&error_description=&state=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct OAuthAuthorizeQuery {
+    /// The client (application) id.
+    pub client_id: String,
+    /// `BASE64URL(SHA-256(code_verifier))`, made by the browser that signs in.
+    pub code_challenge: String,
+    /// Always `S256`.
+    pub code_challenge_method: CodeChallengeMethod,
+    /// Where the browser lands afterwards; one of the client's redirect URIs, exactly.
+    pub redirect_uri: String,
+    /// The widget's own value, given back unchanged on the redirect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// An email to prefill at the provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_hint: Option<String>,
+}
+
+/// GET `auth/oauth/{provider}/callback` query (the provider's redirect back).
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct OAuthCallbackQuery {
+    /// Our `state` from the authorize redirect.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// The provider's authorization code.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The provider's error (`access_denied`, ...).
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The provider's explanation of `error`.
+    #[serde(default)]
+    pub error_description: Option<String>,
+    /// The provider's issuer (RFC 9207), checked when present.
+    #[serde(default)]
+    pub iss: Option<String>,
+}
+
+impl core::fmt::Debug for OAuthCallbackQuery {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OAuthCallbackQuery")
+            .field("code", &self.code.as_ref().map(|_| "[redacted]"))
+            .field("error", &self.error)
+            .field("iss", &self.iss)
+            .finish_non_exhaustive()
+    }
+}
+
+/// GET `auth/sso/lookup` query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct SsoLookupQuery {
+    /// The client (application) id.
+    pub client_id: String,
+    /// The email the person typed.
+    pub email: String,
+}
+
+/// Answer of `auth/sso/lookup`: the organization connection for the email's domain, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SsoLookupResponse {
+    /// `null` when the domain has no SSO connection: use the other methods.
+    pub connection: Option<SsoConnection>,
+}
+
+/// An organization's SSO connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SsoConnection {
+    /// The `{provider}` of the authorize path (the organization id, `org_…`).
+    pub provider: String,
+    /// The organization's name, e.g. `Acme`.
+    pub organization: String,
 }
 
 /// POST `magic-link/send`.

@@ -139,6 +139,33 @@ pub enum AuthError {
     /// The change would leave the user with no way to sign in.
     #[error("this is the last way to sign in to this account")]
     LastSignInMethod,
+    /// No such social provider or SSO connection for this client.
+    #[error("unknown provider")]
+    UnknownProvider,
+    /// The redirect URI is not one of the client's.
+    #[error("redirect_uri is not one of the client's redirect URIs")]
+    InvalidRedirectUri,
+    /// A provider's callback that matches no live sign-in.
+    #[error("{0}")]
+    InvalidState(&'static str),
+    /// The person declined at the provider.
+    #[error("declined at the provider: {0}")]
+    AccessDenied(String),
+    /// The provider answered with an error or refused its code.
+    #[error("provider error: {0}")]
+    ProviderError(String),
+    /// The provider could not be reached; the detail is logged, not shown.
+    #[error("provider unavailable: {0}")]
+    ProviderUnavailable(String),
+    /// The ID token failed a check.
+    #[error("invalid ID token: {0}")]
+    InvalidIdToken(String),
+    /// An account with the email exists, but the email is not verified on one side.
+    #[error("{0}")]
+    UnverifiedEmail(&'static str),
+    /// An organization's connection vouched for an email outside its domains.
+    #[error("the email is not in the organization's domains")]
+    EmailDomainMismatch,
     /// An internal failure (e.g. stored data that does not parse); logged, never shown.
     #[error("internal: {0}")]
     Internal(String),
@@ -177,6 +204,8 @@ pub struct Auth {
     pub tokens: TokenConfig,
     /// The WebAuthn relying party; `None` when passkeys are off.
     pub relying_party: Option<crate::passkeys::RelyingParty>,
+    /// The OpenID Connect relying party (social login, enterprise SSO).
+    pub oidc: crate::oidc::Federation,
 }
 
 /// Tokens issued.
@@ -324,6 +353,20 @@ impl Auth {
         challenge: &str,
         amr: &[&str],
     ) -> Result<String, AuthError> {
+        self.issue_auth_code_for_org(client, user, challenge, amr, None)
+            .await
+    }
+
+    /// Like [`Auth::issue_auth_code`], for a sign-in through an organization's SSO connection:
+    /// the tokens then carry `org_id`.
+    pub(crate) async fn issue_auth_code_for_org(
+        &self,
+        client: &Client,
+        user: &UserRow,
+        challenge: &str,
+        amr: &[&str],
+        org_id: Option<&str>,
+    ) -> Result<String, AuthError> {
         let code = crypto::random_token(&*self.rng, 32)?;
         let now = self.now();
         let record = AuthCode {
@@ -334,6 +377,7 @@ impl Auth {
             expires_at: now + self.otp.auth_code_ttl,
             used_at: None,
             session_id: None,
+            org_id: org_id.map(str::to_owned),
         };
         self.store
             .insert_auth_code(&crypto::sha256(code.as_bytes()), &record, now)
@@ -398,6 +442,7 @@ impl Auth {
             amr: record.amr.clone(),
             expires_at: now + self.tokens.refresh_ttl,
             revoked_at: None,
+            org_id: record.org_id.clone(),
         };
         self.store.insert_session(&session, now).await?;
         if !self.store.use_auth_code(&hash, &session.id, now).await? {
@@ -438,7 +483,7 @@ impl Auth {
             client_id: client.id.clone(),
             amr: serde_json::from_str(&session.amr).unwrap_or_default(),
             email: user.email,
-            org_id: None,
+            org_id: session.org_id.clone(),
             roles: Vec::new(),
             permissions: Vec::new(),
         };

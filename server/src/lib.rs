@@ -29,6 +29,7 @@ mod http;
 pub mod keys;
 pub mod mail;
 pub mod messages;
+pub mod oidc;
 pub mod passkeys;
 pub mod passwordless;
 pub mod secret;
@@ -102,6 +103,9 @@ pub enum StartError {
     /// A file could not be read or written.
     #[error("{0}: {1}")]
     Io(String, std::io::Error),
+    /// The HTTP client (toward OpenID providers) could not be built.
+    #[error("HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
 }
 
 /// The id of the client that demo mode seeds.
@@ -140,6 +144,7 @@ pub async fn start(config: Config, services: Services) -> Result<AppState, Start
         limits: auth::LoginLimits::default(),
         tokens: config.tokens.clone(),
         relying_party: passkeys::RelyingParty::from_config(&config),
+        oidc: oidc::Federation::new()?,
     };
     let state = AppState {
         auth,

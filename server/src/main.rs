@@ -61,6 +61,68 @@ enum Command {
     /// Manage clients (applications).
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Manage a client's social sign-in providers (Google, any OpenID Connect provider).
+    #[command(subcommand)]
+    Provider(ProviderCommand),
+    /// Manage organizations (enterprise SSO chosen by email domain).
+    #[command(subcommand)]
+    Org(OrgCommand),
+}
+
+/// How to reach an OpenID provider.
+#[derive(Debug, clap::Args)]
+struct OidcArgs {
+    /// The issuer URL (discovery at ISSUER/.well-known/openid-configuration). Default for the
+    /// google preset: https://accounts.google.com.
+    #[arg(long)]
+    issuer: Option<String>,
+    /// Our client id at the provider.
+    #[arg(long)]
+    oidc_client_id: String,
+    /// Our client secret at the provider (stored encrypted under the master key).
+    #[arg(long, env = "SSOJET_OIDC_CLIENT_SECRET", hide_env_values = true, value_parser = parse_secret)]
+    oidc_client_secret: Option<server::secret::SecretString>,
+    /// Scopes, space-separated (default "openid email profile").
+    #[arg(long)]
+    scopes: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ProviderCommand {
+    /// Add (or replace) a social provider of a client. Register
+    /// PUBLIC_URL/api/v1/auth/oauth/SLUG/callback as the redirect URI at the provider.
+    Add {
+        /// The client (application) id.
+        #[arg(long)]
+        client: String,
+        /// The provider's name in the authorize path (a-z, 0-9, -), e.g. google.
+        #[arg(long)]
+        slug: String,
+        /// google (issuer https://accounts.google.com unless --issuer) or oidc.
+        #[arg(long, value_parser = ["google", "oidc"])]
+        preset: String,
+        /// Button name (default "Google" for the preset; required for oidc).
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        oidc: OidcArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// Create an organization with its email domains and its OpenID Connect connection (usable
+    /// by every client). Register PUBLIC_URL/api/v1/auth/oauth/ORG_ID/callback at its provider.
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// An email domain the organization owns (repeatable).
+        #[arg(long = "domain", required = true)]
+        domains: Vec<String>,
+        #[command(flatten)]
+        oidc: OidcArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,6 +172,43 @@ async fn main() -> anyhow::Result<()> {
             let key = server::crypto::MasterKey::generate_base64(&*services.rng)?;
             write_stdout(&format!("{}\n", key.expose()))
         }
+        Command::Provider(ProviderCommand::Add {
+            client,
+            slug,
+            preset,
+            name,
+            oidc,
+        }) => {
+            let state = admin_state(config, services).await?;
+            let spec = new_provider(preset, name, oidc);
+            let row = state.auth.add_provider(&client, &slug, &spec).await?;
+            write_stdout(&format!(
+                "provider: {} ({}, issuer {})\nredirect URI to register at the provider: {}{}\n",
+                row.slug,
+                row.kind,
+                row.issuer,
+                state.auth.issuer.trim_end_matches('/'),
+                protocol::routes::oauth_callback(&row.slug)
+            ))
+        }
+        Command::Org(OrgCommand::Create {
+            name,
+            domains,
+            oidc,
+        }) => {
+            let state = admin_state(config, services).await?;
+            let spec = new_provider("oidc".into(), Some(name.clone()), oidc);
+            let org = state
+                .auth
+                .create_organization(&name, &domains, &spec)
+                .await?;
+            write_stdout(&format!(
+                "org_id: {}\nredirect URI to register at the provider: {}{}\n",
+                org.id,
+                state.auth.issuer.trim_end_matches('/'),
+                protocol::routes::oauth_callback(&org.id)
+            ))
+        }
         Command::Client(ClientCommand::Create {
             name,
             origins,
@@ -139,6 +238,26 @@ async fn main() -> anyhow::Result<()> {
             write_stdout(&out)
         }
     }
+}
+
+fn new_provider(preset: String, name: Option<String>, oidc: OidcArgs) -> server::oidc::NewProvider {
+    server::oidc::NewProvider {
+        preset,
+        issuer: oidc.issuer,
+        oidc_client_id: oidc.oidc_client_id,
+        oidc_client_secret: oidc.oidc_client_secret,
+        scopes: oidc.scopes,
+        name,
+    }
+}
+
+fn parse_secret(value: &str) -> Result<server::secret::SecretString, std::convert::Infallible> {
+    Ok(server::secret::SecretString::new(value))
+}
+
+/// The server's state for an admin command (database, master key), without serving.
+async fn admin_state(config: Config, services: Services) -> anyhow::Result<server::AppState> {
+    Ok(start(config, services).await?)
 }
 
 fn write_stdout(text: &str) -> anyhow::Result<()> {

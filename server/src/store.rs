@@ -8,6 +8,9 @@ use sqlx::{Row, SqlitePool};
 
 use crate::clock::UnixTime;
 
+mod oidc;
+pub use oidc::{FlowRow, IdentityRow, OrganizationRow, ProviderRow};
+
 /// The database.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -117,6 +120,8 @@ pub struct AuthCode {
     pub used_at: Option<UnixTime>,
     /// The session created by the exchange.
     pub session_id: Option<String>,
+    /// The organization whose SSO connection signed the user in.
+    pub org_id: Option<String>,
 }
 
 /// A passkey ceremony in flight.
@@ -180,6 +185,8 @@ pub struct SessionRow {
     pub expires_at: UnixTime,
     /// Set when revoked.
     pub revoked_at: Option<UnixTime>,
+    /// The organization whose SSO connection signed the user in (the `org_id` claim).
+    pub org_id: Option<String>,
 }
 
 /// A stored refresh token.
@@ -722,8 +729,8 @@ impl Store {
         now: UnixTime,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO auth_codes (code_hash, client_id, user_id, code_challenge, amr, expires_at, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO auth_codes (code_hash, client_id, user_id, code_challenge, amr, expires_at, created_at, org_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(hash)
         .bind(&c.client_id)
@@ -732,6 +739,7 @@ impl Store {
         .bind(&c.amr)
         .bind(c.expires_at)
         .bind(now)
+        .bind(&c.org_id)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -768,7 +776,7 @@ impl Store {
     /// Stores a session.
     pub async fn insert_session(&self, s: &SessionRow, now: UnixTime) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO sessions (id, user_id, client_id, amr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (id, user_id, client_id, amr, created_at, expires_at, org_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&s.id)
         .bind(&s.user_id)
@@ -776,6 +784,7 @@ impl Store {
         .bind(&s.amr)
         .bind(now)
         .bind(s.expires_at)
+        .bind(&s.org_id)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -42,6 +42,7 @@ pub fn ensure_tools(env: &Env, needs: Needs) -> Result<()> {
     };
     installer.ensure_wasm_target()?;
     installer.ensure_wasm_opt()?;
+    crate::oidc_provider::ensure_oidc_provider(env)?;
     if needs == Needs::Test {
         installer.ensure_chromium()?;
         installer.ensure_aiosmtpd()?;

@@ -18,6 +18,7 @@ mod edge;
 mod fuzz;
 mod install;
 mod lockfile;
+mod oidc_provider;
 mod process;
 mod test;
 
@@ -47,6 +48,12 @@ enum Command {
         /// Do not check for or install tools; use what is on PATH.
         #[arg(long)]
         skip_install: bool,
+        /// Port of the local OpenID provider that stands in for Google (on 127.0.0.1).
+        #[arg(long, default_value_t = 8081)]
+        oidc_port: u16,
+        /// Do not start the local OpenID provider (no "Google" button in the demo).
+        #[arg(long)]
+        no_oidc: bool,
     },
     /// Install missing tools, then run fmt, clippy, the widget build and every test.
     Test {
@@ -87,12 +94,15 @@ fn main() -> ExitCode {
             port,
             data_dir,
             skip_install,
+            oidc_port,
+            no_oidc,
         } => demo::run(
             &env,
             &demo::Options {
                 port,
                 data_dir,
                 skip_install,
+                oidc_port: (!no_oidc).then_some(oidc_port),
             },
         ),
         Command::Test { skip_install } => test::run(&env, skip_install),

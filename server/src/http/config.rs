@@ -1,10 +1,11 @@
 //! The widget's configuration for a client.
 
 use axum::Json;
-use protocol::{ClientConfig, ClientQuery, ErrorBody, SignInMethod};
+use protocol::{ClientConfig, ClientQuery, ErrorBody, ProviderInfo, ProviderKind, SignInMethod};
 
 use super::extract::PublicClient;
 use crate::AppState;
+use crate::error::ApiResult;
 use axum::extract::State;
 
 /// Branding and the enabled sign-in methods of a client.
@@ -13,7 +14,7 @@ use axum::extract::State;
 pub async fn client_config(
     State(state): State<AppState>,
     PublicClient(client): PublicClient,
-) -> Json<ClientConfig> {
+) -> ApiResult<Json<ClientConfig>> {
     let methods = client
         .methods
         .iter()
@@ -25,9 +26,26 @@ pub async fn client_config(
             _ => None,
         })
         .collect();
-    Json(ClientConfig {
+    let providers = state
+        .auth
+        .client_provider_list(&client)
+        .await?
+        .into_iter()
+        .map(|p| ProviderInfo {
+            id: p.slug,
+            name: p.name,
+            kind: match p.kind.as_str() {
+                "google" => ProviderKind::Google,
+                _ => ProviderKind::Oidc,
+            },
+        })
+        .collect();
+    let sso = state.auth.sso_available().await?;
+    Ok(Json(ClientConfig {
         client_id: client.id,
         name: client.name,
         methods,
-    })
+        providers,
+        sso,
+    }))
 }

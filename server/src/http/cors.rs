@@ -28,7 +28,18 @@ fn is_public_document(path: &str) -> bool {
 /// server's own page, and browsers send `Origin: null` for it under `Referrer-Policy:
 /// no-referrer`. The link's secret, not the origin, protects it.
 fn is_navigation(path: &str) -> bool {
-    path == protocol::routes::MAGIC_LINK_VERIFY
+    path == protocol::routes::MAGIC_LINK_VERIFY || is_oauth_redirect(path)
+}
+
+/// The social/SSO authorize and callback steps: the browser navigates there (and is redirected
+/// on to the provider or back to a validated redirect URI); the redirect URI check and the
+/// single-use `state`, not the origin, protect them.
+fn is_oauth_redirect(path: &str) -> bool {
+    path.strip_prefix("/api/v1/auth/oauth/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(provider, step)| {
+            !provider.is_empty() && (step == "authorize" || step == "callback")
+        })
 }
 
 /// The middleware.

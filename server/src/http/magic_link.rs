@@ -232,7 +232,7 @@ fn error_page(error: &AuthError) -> Response {
 }
 
 /// A small server-rendered page (`body` is trusted HTML built with escaped values).
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
+pub(super) fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\

@@ -5,6 +5,7 @@ mod cors;
 mod dev;
 mod extract;
 mod magic_link;
+mod oauth;
 mod otp;
 mod passkey;
 mod token;
@@ -71,6 +72,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(passkey::list))
         .routes(routes!(passkey::rename, passkey::delete))
         .routes(routes!(config::client_config))
+        .routes(routes!(oauth::authorize))
+        .routes(routes!(oauth::callback))
+        .routes(routes!(oauth::sso_lookup))
         .routes(routes!(token::access_token))
         .routes(routes!(token::refresh_post, token::refresh_get))
         .routes(routes!(token::status))
@@ -197,6 +201,42 @@ impl From<AuthError> for ApiError {
                 StatusCode::CONFLICT,
                 ErrorCode::LastSignInMethod,
                 "This is the last way to sign in to this account. Add another passkey or verify an email first.",
+            ),
+            E::UnknownProvider => ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::UnknownProvider,
+                "No such sign-in provider for this client",
+            ),
+            E::InvalidRedirectUri => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidRedirectUri,
+                "redirect_uri must be one of the client's redirect URIs, exactly",
+            ),
+            E::InvalidState(m) => {
+                ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidState, m)
+            }
+            E::AccessDenied(m) => ApiError::new(StatusCode::FORBIDDEN, ErrorCode::AccessDenied, m),
+            E::ProviderError(m) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, ErrorCode::ProviderError, m)
+            }
+            E::ProviderUnavailable(m) => {
+                tracing::warn!(error = %m, "an OpenID provider could not be reached");
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    ErrorCode::ProviderUnavailable,
+                    "The sign-in provider could not be reached. Try again in a moment.",
+                )
+            }
+            E::InvalidIdToken(m) => {
+                ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidIdToken, m)
+            }
+            E::UnverifiedEmail(m) => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::UnverifiedEmail, m)
+            }
+            E::EmailDomainMismatch => ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::EmailDomainMismatch,
+                "The email is not in the organization's domains",
             ),
             E::Internal(e) => ApiError::internal(&e),
             E::Db(e) => ApiError::internal(&e),

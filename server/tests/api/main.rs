@@ -6,6 +6,7 @@ mod support;
 mod clients;
 mod config;
 mod magic_link;
+mod oidc;
 mod otp;
 mod passkeys;
 mod sms;

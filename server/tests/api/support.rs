@@ -54,7 +54,17 @@ impl TestApp {
     }
 
     pub async fn with_config(config: Config, dir: tempfile::TempDir) -> Self {
-        let clock = ManualClock::new(T0);
+        Self::with_config_at(config, dir, T0).await
+    }
+
+    /// A fresh app whose clock starts at `now` (e.g. an outside provider's time).
+    pub async fn at(now: i64) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Self::with_config_at(config(&dir), dir, now).await
+    }
+
+    pub async fn with_config_at(config: Config, dir: tempfile::TempDir, now: i64) -> Self {
+        let clock = ManualClock::new(now);
         let state = server::start(config, services(&clock)).await.unwrap();
         Self {
             state,
