@@ -3,7 +3,7 @@
  *   <div id="ssojet-login"></div>
  *   <script src="https://AUTH_HOST/widget/ssojet.js" data-client-id="YOUR_CLIENT_ID" async></script>
  *
- * or SSOJet.mount(element, {clientId, apiBase?, locale?, onLogin?, onError?}) -> Promise,
+ * or SSOJet.mount(element, {clientId, apiBase?, locale?, popup?, redirectUri?, onLogin?, onError?}) -> Promise,
  * or <ssojet-login client-id="YOUR_CLIENT_ID"></ssojet-login>.
  * Results: "ssojet:login" / "ssojet:error" DOM events on the container (bubbling, composed).
  * Loads widget.js, widget_bg.wasm and ssojet.css from the folder this file is served from.
@@ -63,9 +63,17 @@
     return mounting;
   }
 
-  function readOptions(clientId, apiBase, locale) {
-    var options = { clientId: clientId || "", apiBase: apiBase || scriptOrigin };
-    if (locale) options.locale = locale;
+  // Options from an element's attributes: `prefix + "client-id"`, "api-base", "locale",
+  // "redirect-uri" and "popup" (present and not "false").
+  function readOptions(element, prefix) {
+    var attr = function (name) {
+      return element.getAttribute(prefix + name);
+    };
+    var options = { clientId: attr("client-id") || "", apiBase: attr("api-base") || scriptOrigin };
+    if (attr("locale")) options.locale = attr("locale");
+    if (attr("redirect-uri")) options.redirectUri = attr("redirect-uri");
+    var popup = attr("popup");
+    if (popup !== null && popup !== "false") options.popup = true;
     return options;
   }
 
@@ -87,10 +95,7 @@
         report('no element with id "ssojet-login" to mount into');
         return;
       }
-      mount(
-        element,
-        readOptions(clientId, script.getAttribute("data-api-base"), script.getAttribute("data-locale"))
-      ).catch(report);
+      mount(element, readOptions(script, "data-")).catch(report);
     };
     if (document.readyState === "loading") {
       document.addEventListener("DOMContentLoaded", autoMount, { once: true });
@@ -99,16 +104,13 @@
     }
   }
 
-  // <ssojet-login client-id="..." api-base="..." locale="..."> mounts into itself (light DOM).
+  // <ssojet-login client-id="..." api-base="..." locale="..." popup> mounts into itself (light DOM).
   if (window.customElements && !window.customElements.get("ssojet-login")) {
     window.customElements.define(
       "ssojet-login",
       class extends HTMLElement {
         connectedCallback() {
-          mount(
-            this,
-            readOptions(this.getAttribute("client-id"), this.getAttribute("api-base"), this.getAttribute("locale"))
-          ).catch(report);
+          mount(this, readOptions(this, "")).catch(report);
         }
       }
     );

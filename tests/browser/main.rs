@@ -10,6 +10,7 @@ mod email_code;
 mod magic_link;
 mod passkeys;
 mod sms;
+mod social;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

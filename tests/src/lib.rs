@@ -1,6 +1,7 @@
 //! Support for the end-to-end tests: a real SMTP sink, ChromeDriver and a small WebDriver
-//! client. Every service binds to 127.0.0.1 on an ephemeral port and stops when dropped.
+//! client, the local OpenID provider. Every service binds to 127.0.0.1 on an ephemeral port and stops when dropped.
 
+pub mod oidc;
 pub mod smtp;
 pub mod webdriver;
 

@@ -7,7 +7,8 @@ use protocol::{
     AuthStatusResponse, ClientConfig, CodeChallengeMethod, ErrorBody, ErrorCode,
     MagicLinkSendRequest, MagicLinkStatusResponse, OtpResendRequest, OtpSendRequest,
     OtpSendResponse, OtpVerifyRequest, OtpVerifyResponse, PasskeyCredential, PasskeyCredentialList,
-    PasskeyRenameRequest, PasskeyStatusResponse, PhoneOtpSendRequest, TokenResponse, routes,
+    PasskeyRenameRequest, PasskeyStatusResponse, PhoneOtpSendRequest, SsoLookupResponse,
+    TokenResponse, routes,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::value::RawValue;
@@ -273,22 +274,16 @@ impl Api {
         state: &str,
         verifier: &str,
     ) -> Result<MagicLinkStatusResponse, ApiError> {
-        let mut url = self.url(routes::MAGIC_LINK_STATUS);
-        url.push_str("&state=");
-        url.push_str(&encode(state));
-        url.push_str("&code_verifier=");
-        url.push_str(&encode(verifier));
+        let url = Self::with_param(self.url(routes::MAGIC_LINK_STATUS), "state", state);
+        let url = Self::with_param(url, "code_verifier", verifier);
         fetch_json("GET", &url, None, None).await
     }
 
     /// GET `sso/oauth/accesstoken`: exchanges the authorization code (with the PKCE
     /// verifier) for tokens.
     pub async fn exchange(&self, code: &str, verifier: &str) -> Result<TokenResponse, ApiError> {
-        let mut url = self.url(routes::ACCESS_TOKEN);
-        url.push_str("&code=");
-        url.push_str(&encode(code));
-        url.push_str("&code_verifier=");
-        url.push_str(&encode(verifier));
+        let url = Self::with_param(self.url(routes::ACCESS_TOKEN), "code", code);
+        let url = Self::with_param(url, "code_verifier", verifier);
         fetch_json("GET", &url, None, None).await
     }
 
@@ -311,6 +306,38 @@ impl Api {
         url.push('=');
         url.push_str(&encode(value));
         url
+    }
+
+    /// The address of `auth/oauth/{provider}/authorize` that starts a sign-in at a social
+    /// provider or SSO connection: the browser goes there (a navigation, not a fetch) and
+    /// comes back to `redirect_uri` with `?code=&state=` or `?error=&state=`.
+    pub fn authorize_url(
+        &self,
+        provider: &str,
+        challenge: &str,
+        redirect_uri: &str,
+        state: &str,
+        login_hint: Option<&str>,
+    ) -> String {
+        let mut url = self.url(&routes::oauth_authorize(&encode(provider)));
+        for (name, value) in [
+            ("code_challenge", challenge),
+            ("code_challenge_method", "S256"),
+            ("redirect_uri", redirect_uri),
+            ("state", state),
+        ] {
+            url = Self::with_param(url, name, value);
+        }
+        match login_hint {
+            Some(hint) => Self::with_param(url, "login_hint", hint),
+            None => url,
+        }
+    }
+
+    /// GET `auth/sso/lookup`: the organization SSO connection of `email`'s domain, if any.
+    pub async fn sso_lookup(&self, email: &str) -> Result<SsoLookupResponse, ApiError> {
+        let url = Self::with_param(self.url(routes::SSO_LOOKUP), "email", email);
+        fetch_json("GET", &url, None, None).await
     }
 
     /// GET `passkey/login`: a discoverable passkey sign-in (no email, so autofill can use

@@ -28,7 +28,10 @@ pub const ERROR_EVENT: &str = "ssojet:error";
 ///
 /// `options` is a JS object: `clientId` (required, non-empty string), `apiBase` (origin of
 /// the auth API; default: this page's origin), `locale` (BCP 47 tag; default English),
-/// `onLogin(detail)` and `onError(detail)` (optional functions).
+/// `popup` (social providers sign in in a popup instead of a full-page redirect),
+/// `redirectUri` (where providers send the browser back, one of the client's redirect
+/// URIs; default: this page without its query), `onLogin(detail)` and `onError(detail)`
+/// (optional functions).
 ///
 /// # Errors
 ///
@@ -43,6 +46,7 @@ pub fn mount(element: HtmlElement, options: &JsValue) -> Result<(), JsValue> {
     }
     let texts = options.locale.texts();
     let locale_tag = options.locale_tag.clone();
+    let (popup, redirect_uri) = (options.popup, options.redirect_uri.clone());
     let hooks = Hooks {
         element: element.clone(),
         on_login: options.on_login,
@@ -58,13 +62,28 @@ pub fn mount(element: HtmlElement, options: &JsValue) -> Result<(), JsValue> {
         });
         match locale_tag {
             Some(tag) => view! {
-                <SignInFlow api=api texts=texts on_login=on_login on_error=on_error locale=tag />
+                <SignInFlow
+                    api=api
+                    texts=texts
+                    on_login=on_login
+                    on_error=on_error
+                    locale=tag
+                    popup=popup
+                    redirect_uri=redirect_uri
+                />
             }
             .into_any(),
-            None => {
-                view! { <SignInFlow api=api texts=texts on_login=on_login on_error=on_error /> }
-                    .into_any()
+            None => view! {
+                <SignInFlow
+                    api=api
+                    texts=texts
+                    on_login=on_login
+                    on_error=on_error
+                    popup=popup
+                    redirect_uri=redirect_uri
+                />
             }
+            .into_any(),
         }
     });
     // The widget lives as long as the page.
@@ -78,6 +97,8 @@ struct Options {
     api_base: String,
     locale: Locale,
     locale_tag: Option<String>,
+    popup: bool,
+    redirect_uri: Option<String>,
     on_login: Option<Function>,
     on_error: Option<Function>,
 }
@@ -110,6 +131,8 @@ impl Options {
             api_base,
             locale,
             locale_tag,
+            popup: get(options, "popup").is_truthy(),
+            redirect_uri: non_empty(&get(options, "redirectUri")),
             on_login: function(options, "onLogin")?,
             on_error: function(options, "onError")?,
         })

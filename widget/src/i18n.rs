@@ -145,6 +145,25 @@ pub struct Texts {
     pub errors: ErrorTexts,
     /// Passkey buttons, offer, list and errors.
     pub passkey: PasskeyTexts,
+    /// Social login and SSO.
+    pub social: SocialTexts,
+}
+
+/// Social login and SSO texts of one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocialTexts {
+    /// A provider button; `{}` is the provider's name.
+    pub continue_with: &'static str,
+    /// While the browser goes to a provider; `{}` is its (or the organization's) name.
+    pub redirecting: &'static str,
+    /// `access_denied`: the person declined at the provider.
+    pub access_denied: &'static str,
+    /// `provider_error` and `provider_unavailable`.
+    pub provider_error: &'static str,
+    /// `invalid_id_token`, `invalid_state` and `email_domain_mismatch`.
+    pub rejected: &'static str,
+    /// `unverified_email`.
+    pub unverified_email: &'static str,
 }
 
 /// Passkey texts of one language.
@@ -327,6 +346,14 @@ pub const EN: Texts = Texts {
         unsupported: "This browser cannot use passkeys here.",
         last_method: "This is the last way to sign in to your account, so it cannot be deleted.",
     },
+    social: SocialTexts {
+        continue_with: "Continue with {}",
+        redirecting: "Taking you to {}…",
+        access_denied: "Sign-in was cancelled at the provider. Try again, or use another way to sign in.",
+        provider_error: "The sign-in provider is not answering right now. Please try again.",
+        rejected: "That sign-in could not be accepted. Please start again.",
+        unverified_email: "An account with this email exists, but the provider has not verified the address. Sign in with an email code first.",
+    },
 };
 
 /// German.
@@ -415,6 +442,14 @@ pub const DE: Texts = Texts {
         not_allowed_here: "Passkeys können auf dieser Website nicht verwendet werden.",
         unsupported: "Dieser Browser kann hier keine Passkeys verwenden.",
         last_method: "Dies ist die letzte Anmeldemöglichkeit für Ihr Konto und kann nicht gelöscht werden.",
+    },
+    social: SocialTexts {
+        continue_with: "Weiter mit {}",
+        redirecting: "Weiterleitung zu {}…",
+        access_denied: "Die Anmeldung wurde beim Anbieter abgebrochen. Versuchen Sie es erneut oder melden Sie sich anders an.",
+        provider_error: "Der Anmeldeanbieter antwortet gerade nicht. Bitte versuchen Sie es erneut.",
+        rejected: "Diese Anmeldung konnte nicht angenommen werden. Bitte beginnen Sie von vorn.",
+        unverified_email: "Ein Konto mit dieser E-Mail-Adresse existiert, aber der Anbieter hat die Adresse nicht bestätigt. Melden Sie sich zuerst mit einem E-Mail-Code an.",
     },
 };
 
@@ -505,6 +540,14 @@ pub const FR: Texts = Texts {
         unsupported: "Ce navigateur ne peut pas utiliser de clés d’accès ici.",
         last_method: "C’est le dernier moyen de vous connecter à votre compte : il ne peut pas être supprimé.",
     },
+    social: SocialTexts {
+        continue_with: "Continuer avec {}",
+        redirecting: "Redirection vers {}…",
+        access_denied: "La connexion a été annulée chez le fournisseur. Réessayez ou connectez-vous autrement.",
+        provider_error: "Le fournisseur de connexion ne répond pas pour le moment. Veuillez réessayer.",
+        rejected: "Cette connexion n’a pas pu être acceptée. Veuillez recommencer.",
+        unverified_email: "Un compte existe avec cette adresse, mais le fournisseur ne l’a pas vérifiée. Connectez-vous d’abord avec un code par e-mail.",
+    },
 };
 
 /// Spanish.
@@ -593,6 +636,14 @@ pub const ES: Texts = Texts {
         not_allowed_here: "Las llaves de acceso no se pueden usar en este sitio.",
         unsupported: "Este navegador no puede usar llaves de acceso aquí.",
         last_method: "Es la última forma de iniciar sesión en tu cuenta, así que no se puede eliminar.",
+    },
+    social: SocialTexts {
+        continue_with: "Continuar con {}",
+        redirecting: "Te llevamos a {}…",
+        access_denied: "El inicio de sesión se canceló en el proveedor. Inténtalo de nuevo o usa otra forma de iniciar sesión.",
+        provider_error: "El proveedor de inicio de sesión no responde ahora. Inténtalo de nuevo.",
+        rejected: "No se pudo aceptar ese inicio de sesión. Empieza de nuevo.",
+        unverified_email: "Ya existe una cuenta con este correo, pero el proveedor no ha verificado la dirección. Inicia sesión primero con un código por correo.",
     },
 };
 
@@ -683,12 +734,20 @@ pub const JA: Texts = Texts {
         unsupported: "このブラウザではここでパスキーを使用できません。",
         last_method: "これはアカウントにログインする最後の方法のため、削除できません。",
     },
+    social: SocialTexts {
+        continue_with: "{} で続行",
+        redirecting: "{} に移動しています…",
+        access_denied: "プロバイダーでログインがキャンセルされました。もう一度試すか、別の方法でログインしてください。",
+        provider_error: "ログインプロバイダーが現在応答していません。もう一度お試しください。",
+        rejected: "このログインは受け付けられませんでした。最初からやり直してください。",
+        unverified_email: "このメールアドレスのアカウントは存在しますが、プロバイダーがアドレスを確認していません。先にメールのコードでログインしてください。",
+    },
 };
 
 impl Texts {
     /// The message to show for an API failure.
     pub fn error_message(&self, err: &ApiError) -> String {
-        let (e, p) = (&self.errors, &self.passkey);
+        let (e, p, o) = (&self.errors, &self.passkey, &self.social);
         match err {
             ApiError::Network => e.network.into(),
             ApiError::Api(body) => match body.error {
@@ -709,6 +768,14 @@ impl Texts {
                 ErrorCode::PasskeyFailed => p.failed.into(),
                 ErrorCode::CeremonyExpired => p.expired.into(),
                 ErrorCode::LastSignInMethod => p.last_method.into(),
+                ErrorCode::AccessDenied => o.access_denied.into(),
+                ErrorCode::ProviderError | ErrorCode::ProviderUnavailable => {
+                    o.provider_error.into()
+                }
+                ErrorCode::InvalidIdToken
+                | ErrorCode::InvalidState
+                | ErrorCode::EmailDomainMismatch => o.rejected.into(),
+                ErrorCode::UnverifiedEmail => o.unverified_email.into(),
                 _ => e.fallback.into(),
             },
             ApiError::Passkey(err) => match err {

@@ -49,6 +49,13 @@ impl Pkce {
     }
 }
 
+/// `n` random bytes from `crypto.getRandomValues`, base64url-encoded (e.g. an OAuth `state`).
+pub fn random_token(n: usize) -> Result<String, JsValue> {
+    let mut bytes = vec![0u8; n];
+    crypto()?.get_random_values_with_u8_array(&mut bytes)?;
+    Ok(base64url(&bytes))
+}
+
 /// `BASE64URL(SHA-256(verifier))`.
 pub async fn challenge_for(verifier: &str) -> Result<String, JsValue> {
     let promise = crypto()?

@@ -132,6 +132,12 @@ pub fn EmailStep(
     /// Whether a passkey sign-in is running.
     #[prop(optional, into)]
     passkey_pending: Option<Signal<bool>>,
+    /// More ways in, shown under the email buttons (the social provider buttons).
+    #[prop(optional)]
+    children: Option<Children>,
+    /// Whether `children` shows anything (then an "or" divider comes before it).
+    #[prop(optional, into)]
+    more_shown: Option<Signal<bool>>,
     /// The texts; English when not given.
     #[prop(optional)]
     texts: Option<&'static Texts>,
@@ -144,14 +150,19 @@ pub fn EmailStep(
     } else {
         "email"
     };
+    let passkey_shown = passkey_shown.unwrap_or_else(|| Signal::stored(on_passkey.is_some()));
+    let more_shown = more_shown.unwrap_or_else(|| Signal::stored(false));
+    let divider = view! {
+        <Show when=move || passkey_shown.get() || more_shown.get()>
+            <div class="ssojet-divider" aria-hidden="true">
+                <span>{t.passkey.or}</span>
+            </div>
+        </Show>
+    };
     let passkey = on_passkey.map(|cb| {
-        let shown = passkey_shown.unwrap_or_else(|| Signal::stored(true));
         let pending = passkey_pending.unwrap_or_else(|| Signal::stored(false));
         view! {
-            <Show when=move || shown.get()>
-                <div class="ssojet-divider" aria-hidden="true">
-                    <span>{t.passkey.or}</span>
-                </div>
+            <Show when=move || passkey_shown.get()>
                 <button
                     type="button"
                     class="ssojet-button ssojet-button-secondary"
@@ -283,7 +294,9 @@ pub fn EmailStep(
                 pending=primary_pending
             />
             {secondary}
+            {divider}
             {passkey}
+            {children.map(|children| children())}
             {switch}
         </form>
     }

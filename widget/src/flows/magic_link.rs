@@ -251,15 +251,17 @@ pub fn CheckEmailStep(
 /// "Finishing sign-in": shown while a link opened in this browser is collected.
 #[component]
 pub fn FinishingStep(
-    /// The title (the finishing text, or the loading text while the configuration loads).
-    title: &'static str,
+    /// The title (the finishing text, the loading text while the configuration loads, or
+    /// where the browser is going).
+    #[prop(into)]
+    title: TextProp,
     /// A `data-testid` for the step.
     testid: &'static str,
 ) -> impl IntoView {
     view! {
         <div class="ssojet-step ssojet-center" data-testid=testid role="status" aria-busy="true">
             <span class="ssojet-spinner ssojet-spinner-large" aria-hidden="true"></span>
-            <p class="ssojet-subtitle">{title}</p>
+            <p class="ssojet-subtitle">{move || title.get()}</p>
         </div>
     }
 }

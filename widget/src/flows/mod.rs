@@ -6,6 +6,7 @@ pub mod magic_link;
 pub mod passkey;
 pub mod phone;
 pub mod sign_in;
+pub mod social;
 
 pub use email_code::{CodeStep, EmailCodeFlow, EmailOffer, EmailStep, SuccessStep};
 pub use magic_link::CheckEmailStep;

@@ -2,21 +2,22 @@
 //! email-code, magic-link and SMS-code flows together. Every flow ends in the same
 //! [`super::finish`] and the same success step.
 
-use leptos::{prelude::*, task::spawn_local};
-use protocol::{ErrorBody, ErrorCode, MagicLinkStatus, SignInMethod};
+use leptos::{ev, prelude::*, task::spawn_local};
+use protocol::{ErrorBody, ErrorCode, MagicLinkStatus, ProviderInfo, SignInMethod, SsoConnection};
 
 use super::{
     CodeStep, EmailOffer, EmailStep, RESEND_AFTER_SECS, SignedIn, SuccessStep, finish,
     magic_link::{self, CheckEmailStep, FinishingStep, Pending},
     passkey::PasskeyPanel,
     phone::{PhoneStep, country_for_locale},
+    social::{self, ProviderButtons, Return},
 };
 use crate::{
     api::{Api, ApiError, Channel},
     components::Card,
     countdown::Countdown,
-    i18n::{EN, Texts},
-    pkce::Pkce,
+    i18n::{EN, Texts, fill},
+    pkce::{Pkce, random_token},
     webauthn::{self, Ceremony, PasskeyError},
 };
 
@@ -75,6 +76,8 @@ enum Step {
     Code,
     CheckEmail,
     Finishing,
+    /// On the way to a provider or an organization's SSO.
+    Redirecting,
     Done,
 }
 
@@ -127,9 +130,27 @@ pub fn SignInFlow(
     /// language when not given.
     #[prop(optional, into)]
     locale: Option<String>,
+    /// Social providers sign in in a popup instead of sending this page away (a blocked
+    /// popup falls back to the redirect).
+    #[prop(optional)]
+    popup: bool,
+    /// Where providers send the browser back (one of the client's redirect URIs); this
+    /// page, without its query, when not given.
+    #[prop(optional_no_strip)]
+    redirect_uri: Option<String>,
 ) -> impl IntoView {
     let t = texts.unwrap_or(&EN);
     let countdown = countdown.unwrap_or_default();
+    // In the popup of a provider sign-in, back from the provider: hand over and close.
+    if social::hand_back_to_opener() {
+        return view! {
+            <Card footer=t.secured_by>
+                <FinishingStep title=t.finishing testid="finishing" />
+            </Card>
+        }
+        .into_any();
+    }
+    let oauth_landing = social::landing();
     let landing = magic_link::landing();
     let fetch_config = methods.is_none();
     let api = StoredValue::new(api);
@@ -140,7 +161,7 @@ pub fn SignInFlow(
         Some(_) if on_phone.get_untracked() => Step::Phone,
         Some(_) => Step::Email,
     };
-    let step = RwSignal::new(if landing.is_some() {
+    let step = RwSignal::new(if landing.is_some() || oauth_landing.is_some() {
         Step::Finishing
     } else {
         entry()
@@ -165,6 +186,14 @@ pub fn SignInFlow(
     // Bumped to stop the running poll loop.
     let poll_gen = StoredValue::new(0_u32);
     let signed_in_as = RwSignal::new(String::new());
+    // Social providers and SSO: the buttons, whether to look up SSO by email domain, where
+    // the browser is going, and a popup sign-in in flight.
+    let providers = RwSignal::new(Vec::<ProviderInfo>::new());
+    let sso = StoredValue::new(false);
+    let going_to = RwSignal::new(String::new());
+    let provider_pending = RwSignal::new(None::<String>);
+    let popup_sign_in = StoredValue::new(None::<social::Pending>);
+    let redirect_uri = StoredValue::new(redirect_uri.unwrap_or_else(social::this_page));
     // The signed-in person's access token and whether a passkey signed them in (for the
     // passkey offer and list after sign-in).
     let session = StoredValue::new(None::<(String, bool)>);
@@ -220,7 +249,15 @@ pub fn SignInFlow(
             let Some(api) = api.try_get_value() else {
                 return;
             };
-            let methods = api.config().await.map(|c| c.methods).unwrap_or_default();
+            let config = api.config().await.ok();
+            let methods = config
+                .as_ref()
+                .map(|c| c.methods.clone())
+                .unwrap_or_default();
+            if let Some(config) = config {
+                sso.try_set_value(config.sso);
+                providers.try_set(config.providers);
+            }
             let o = offer(&methods);
             if o.passkey {
                 prepare_passkey();
@@ -291,10 +328,135 @@ pub fn SignInFlow(
         }
     };
 
+    // ---- Social providers and SSO ----
+    // How a provider sign-in came back (to this page, or through the popup).
+    let provider_returned = move |returned: Return| async move {
+        let Some(api) = api.try_get_value() else {
+            return;
+        };
+        provider_pending.try_set(None);
+        match returned {
+            Return::Code {
+                code,
+                code_verifier,
+            } => complete(api, code, code_verifier).await,
+            Return::Error(body) => restart(ApiError::Api(body)),
+        }
+    };
+    // Starts a provider sign-in: a fresh PKCE pair and `state`, then the browser goes to
+    // the authorize address (in `popup` when there is one).
+    let go_to_provider = move |provider: String,
+                               login_hint: Option<String>,
+                               popup: Option<web_sys::Window>| async move {
+        let Some(api) = api.try_get_value() else {
+            return;
+        };
+        let (Ok(pkce), Ok(state)) = (Pkce::generate().await, random_token(16)) else {
+            provider_pending.try_set(None);
+            return fail(ApiError::Browser);
+        };
+        let url = redirect_uri.with_value(|redirect_uri| {
+            api.authorize_url(
+                &provider,
+                pkce.challenge(),
+                redirect_uri,
+                &state,
+                login_hint.as_deref(),
+            )
+        });
+        let pending = social::Pending {
+            state,
+            code_verifier: pkce.verifier().into(),
+        };
+        match popup {
+            Some(popup) => {
+                popup_sign_in.try_set_value(Some(pending));
+                _ = popup.location().set_href(&url);
+                // The person may close the popup instead of finishing.
+                while popup_sign_in.try_with_value(Option::is_some) == Some(true) {
+                    magic_link::sleep(700).await;
+                    if popup.closed().unwrap_or(true) {
+                        magic_link::sleep(300).await;
+                        if popup_sign_in
+                            .try_update_value(Option::take)
+                            .flatten()
+                            .is_some()
+                        {
+                            provider_pending.try_set(None);
+                        }
+                        break;
+                    }
+                }
+            }
+            None => {
+                social::remember(&pending);
+                social::navigate(&url);
+            }
+        }
+    };
+    let on_provider = Callback::new(move |provider: ProviderInfo| {
+        abort_autofill();
+        error.set(None);
+        // The popup must open inside the click, before any await.
+        let window = popup.then(social::open_popup).flatten();
+        if window.is_none() {
+            going_to.set(fill(t.social.redirecting, &provider.name));
+            step.set(Step::Redirecting);
+        }
+        provider_pending.set(Some(provider.id.clone()));
+        spawn_local(go_to_provider(provider.id, None, window));
+    });
+    let popup_listener = window_event_listener(ev::message, move |event| {
+        let Some(search) = social::popup_message(&event) else {
+            return;
+        };
+        let Some(Some(pending)) = popup_sign_in.try_get_value() else {
+            return;
+        };
+        if let Some(returned) = social::parse_return(&search, &pending) {
+            popup_sign_in.try_set_value(None);
+            spawn_local(provider_returned(returned));
+        }
+    });
+    on_cleanup(move || popup_listener.remove());
+    // Before emailing a code or link: an email whose domain has an SSO connection signs in
+    // there instead. Returns whether the browser is on its way.
+    let sso_for = move |email: String| async move {
+        if !sso.try_get_value().unwrap_or(false) {
+            return false;
+        }
+        let Some(api) = api.try_get_value() else {
+            return false;
+        };
+        let Ok(found) = api.sso_lookup(&email).await else {
+            return false;
+        };
+        let Some(SsoConnection {
+            provider,
+            organization,
+        }) = found.connection
+        else {
+            return false;
+        };
+        going_to.try_set(fill(t.social.redirecting, &organization));
+        step.try_set(Step::Redirecting);
+        go_to_provider(provider, Some(email), None).await;
+        true
+    };
+    if let Some(returned) = oauth_landing {
+        spawn_local(async move {
+            social::clean_url();
+            provider_returned(returned).await;
+        });
+    }
+
     // ---- Codes by email or SMS ----
     let send = Action::new_local(move |(channel, to): &(Channel, String)| {
         let (channel, to) = (*channel, to.clone());
         async move {
+            if channel == Channel::Email && sso_for(to.clone()).await {
+                return;
+            }
             let Ok(pkce) = Pkce::generate().await else {
                 return fail(ApiError::Browser);
             };
@@ -435,6 +597,9 @@ pub fn SignInFlow(
     let send_link = Action::new_local(move |to: &String| {
         let to = to.clone();
         async move {
+            if sso_for(to.clone()).await {
+                return;
+            }
             let Ok(pkce) = Pkce::generate().await else {
                 return fail(ApiError::Browser);
             };
@@ -686,6 +851,10 @@ pub fn SignInFlow(
                         view! { <FinishingStep title=t.finishing testid="finishing" /> }
                             .into_any()
                     }
+                    Step::Redirecting => {
+                        view! { <FinishingStep title=going_to testid="redirecting" /> }
+                            .into_any()
+                    }
                     Step::Email => {
                         view! {
                             <EmailStep
@@ -701,8 +870,16 @@ pub fn SignInFlow(
                                 on_passkey=o.filter(|o| o.passkey).map(|_| on_passkey)
                                 passkey_shown=passkey_ready
                                 passkey_pending=passkey_pending
+                                more_shown=Signal::derive(move || providers.with(|p| !p.is_empty()))
                                 texts=t
-                            />
+                            >
+                                <ProviderButtons
+                                    providers=providers.get()
+                                    on_select=on_provider
+                                    pending=provider_pending
+                                    texts=t
+                                />
+                            </EmailStep>
                         }
                             .into_any()
                     }
@@ -782,6 +959,7 @@ pub fn SignInFlow(
             }}
         </Card>
     }
+    .into_any()
 }
 
 #[cfg(test)]
