@@ -115,6 +115,65 @@ async fn google_button_signs_in_through_the_provider() -> anyhow::Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn popup_mode_signs_in_without_leaving_the_page() -> anyhow::Result<()> {
+    let smtp = SmtpSink::start().await?;
+    let server = start_server(&smtp, None).await?;
+    let _provider = with_google(&server).await?;
+    let driver = ChromeDriver::start().await?;
+    let browser = driver.session().await?;
+
+    // A second widget on the demo page, mounted from JS with `popup: true`.
+    browser.goto(&format!("{}/", server.url)).await?;
+    browser.find("[data-testid=email-input]").await?;
+    browser
+        .execute(
+            "const el = document.createElement('div'); el.id = 'popup-widget';
+             document.querySelector('main').prepend(el);
+             window.__pageId = 'opener';
+             SSOJet.mount(el, {clientId: 'demo', popup: true});",
+        )
+        .await?;
+    let opener = browser.window_handle().await?;
+    browser
+        .click(
+            &browser
+                .find("#popup-widget [data-testid=provider-button]")
+                .await?,
+        )
+        .await?;
+
+    // The provider runs in the popup.
+    let popup = eventually("the popup", Duration::from_secs(10), || async {
+        Ok(browser
+            .window_handles()
+            .await?
+            .into_iter()
+            .find(|h| *h != opener))
+    })
+    .await?;
+    browser.switch_to_window(&popup).await?;
+    log_in_at_provider(&browser, "popup@example.com", "social-7-popup-login").await?;
+
+    // The popup hands the code to the page and closes; the page never navigated.
+    eventually("the popup to close", Duration::from_secs(15), || async {
+        Ok((browser.window_handles().await? == [opener.clone()]).then_some(()))
+    })
+    .await?;
+    browser.switch_to_window(&opener).await?;
+    let detail = login_detail(&browser).await?;
+    assert_eq!(detail["user"]["email"], "popup@example.com");
+    assert!(verify(&server, &detail).await?.has_amr("fed"));
+    assert_eq!(
+        browser.execute("return window.__pageId;").await?,
+        "opener",
+        "the page stayed where it was"
+    );
+    browser.find("#popup-widget [data-testid=success]").await?;
+    browser.quit().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_at_the_provider_is_shown_on_the_card() -> anyhow::Result<()> {
     let smtp = SmtpSink::start().await?;
     let server = start_server(&smtp, None).await?;

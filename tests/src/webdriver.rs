@@ -273,6 +273,38 @@ impl Session {
         .map(drop)
     }
 
+    /// The handle of the current window.
+    pub async fn window_handle(&self) -> anyhow::Result<String> {
+        let handle = self.command(reqwest::Method::GET, "/window", None).await?;
+        Ok(handle.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// The handles of every open window.
+    pub async fn window_handles(&self) -> anyhow::Result<Vec<String>> {
+        let handles = self
+            .command(reqwest::Method::GET, "/window/handles", None)
+            .await?;
+        Ok(handles
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|h| h.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Makes `handle` the window that later commands act on.
+    pub async fn switch_to_window(&self, handle: &str) -> anyhow::Result<()> {
+        self.command(
+            reqwest::Method::POST,
+            "/window",
+            Some(json!({"handle": handle})),
+        )
+        .await
+        .map(drop)
+    }
+
     /// Clears an element's value.
     pub async fn clear(&self, element: &Element) -> anyhow::Result<()> {
         let path = format!("/element/{}/clear", element.0);

@@ -173,9 +173,12 @@ pub fn hand_back_to_opener() -> bool {
     else {
         return false;
     };
-    let Ok(opener) = opener.dyn_into::<web_sys::Window>() else {
+    if opener.is_null() || opener.is_undefined() {
         return false;
-    };
+    }
+    // Not `dyn_into`: the opener's `Window` comes from another realm, so `instanceof`
+    // against this page's `Window` is false.
+    let opener = opener.unchecked_into::<web_sys::Window>();
     if !search.contains("state=") {
         return false;
     }
