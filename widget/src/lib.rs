@@ -34,10 +34,13 @@
 //! - Every sign-in carries a PKCE (`S256`) challenge made with WebCrypto; the verifier never
 //!   leaves this browser except in the code exchange, so a stolen `state` or code is useless.
 //! - Tokens are kept in memory only and handed to the page through the `ssojet:login` event;
-//!   the widget never writes `localStorage` or cookies. The one thing it puts in
-//!   `sessionStorage` is a magic link in flight (`ssojet:magic-link`: its `state` and PKCE
-//!   verifier), so the page a link opened in this browser lands on can finish the sign-in;
-//!   it is removed on success, cancel and expiry.
+//!   the widget never stores them, and sets no cookies. `sessionStorage` holds only a sign-in
+//!   in flight while the browser is away from the page: a magic link (`ssojet:magic-link`) or
+//!   a social/SSO redirect (`ssojet:oauth`), each its `state` and PKCE verifier, removed when
+//!   it finishes, is cancelled or expires. `localStorage` holds only the fact that this device
+//!   declined the passkey offer (`ssojet:passkey-offer-declined:<client>`).
+//! - Passkeys run where the page's host is the server's relying party id (or below it); the
+//!   WebAuthn calls happen in the click's own task (see `webauthn.js`).
 //! - No HTML is built from strings, so the widget runs under a strict
 //!   Content-Security-Policy (`script-src 'self' 'wasm-unsafe-eval'`).
 
