@@ -1,17 +1,19 @@
 use std::time::Duration;
 
 use e2e::eventually;
-use e2e::smtp::{SmtpSink, find_six_digit_code};
-use e2e::webdriver::ChromeDriver;
+use e2e::smtp::find_six_digit_code;
 
-use crate::{screenshot_path, start_server};
+use crate::{Bench, screenshot_path};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn email_code_sign_in_from_widget_to_verified_token() -> anyhow::Result<()> {
-    let smtp = SmtpSink::start().await?;
-    let server = start_server(&smtp, None).await?;
-    let driver = ChromeDriver::start().await?;
-    let browser = driver.session().await?;
+    let bench = Bench::start(None).await?;
+    let Bench {
+        smtp,
+        server,
+        browser,
+        ..
+    } = &bench;
 
     browser.goto(&format!("{}/", server.url)).await?;
     let email_input = browser.find("[data-testid=email-input]").await?;

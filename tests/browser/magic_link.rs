@@ -4,7 +4,7 @@ use e2e::eventually;
 use e2e::smtp::{SmtpSink, find_url};
 use e2e::webdriver::{ChromeDriver, Session};
 
-use crate::{login_detail, screenshot_path, start_server};
+use crate::{Bench, login_detail, screenshot_path, start_server};
 
 /// Types `email` and asks for a magic link; returns the link from the real SMTP sink.
 async fn ask_for_link(browser: &Session, smtp: &SmtpSink, email: &str) -> anyhow::Result<String> {
@@ -24,12 +24,15 @@ async fn ask_for_link(browser: &Session, smtp: &SmtpSink, email: &str) -> anyhow
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn magic_link_opened_in_the_same_browser_finishes_there() -> anyhow::Result<()> {
-    let smtp = SmtpSink::start().await?;
-    let server = start_server(&smtp, None).await?;
-    let driver = ChromeDriver::start().await?;
-    let browser = driver.session().await?;
+    let bench = Bench::start(None).await?;
+    let Bench {
+        smtp,
+        server,
+        browser,
+        ..
+    } = &bench;
     browser.goto(&format!("{}/", server.url)).await?;
-    let link = ask_for_link(&browser, &smtp, "same@example.com").await?;
+    let link = ask_for_link(browser, smtp, "same@example.com").await?;
     browser
         .screenshot(&screenshot_path("magic-link-check-email"))
         .await?;
@@ -44,7 +47,7 @@ async fn magic_link_opened_in_the_same_browser_finishes_there() -> anyhow::Resul
 
     // The server recognises the starting browser and sends it back to the page, whose widget
     // finishes with the verifier it kept in sessionStorage.
-    let detail = login_detail(&browser).await?;
+    let detail = login_detail(browser).await?;
     assert_eq!(detail["user"]["email"], "same@example.com");
     browser.find("[data-testid=success]").await?;
     let url = browser.execute("return location.href;").await?;

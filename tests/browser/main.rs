@@ -20,7 +20,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use e2e::eventually;
 use e2e::smtp::SmtpSink;
-use e2e::webdriver::Session;
+use e2e::webdriver::{ChromeDriver, Session};
 use server::config::{Config, SmtpConfig, SmtpSecurity};
 
 /// The real server on 127.0.0.1 with an ephemeral port; stops when dropped.
@@ -87,6 +87,31 @@ pub async fn start_server(
         task,
         _data: data,
     })
+}
+
+/// What most tests need: an SMTP sink, the server sending to it, ChromeDriver and a browser.
+#[derive(Debug)]
+pub struct Bench {
+    pub smtp: SmtpSink,
+    pub server: RunningServer,
+    pub browser: Session,
+    pub driver: ChromeDriver,
+}
+
+impl Bench {
+    /// Starts everything, the server with an HTTP SMS provider when `sms` is given.
+    pub async fn start(sms: Option<server::sms::SmsConfig>) -> anyhow::Result<Self> {
+        let smtp = SmtpSink::start().await?;
+        let server = start_server(&smtp, sms).await?;
+        let driver = ChromeDriver::start().await?;
+        let browser = driver.session().await?;
+        Ok(Self {
+            smtp,
+            server,
+            browser,
+            driver,
+        })
+    }
 }
 
 /// Where screenshots go, to look at after a run.

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use e2e::eventually;
 use e2e::smtp::{SmtpSink, find_six_digit_code};
-use e2e::webdriver::{ChromeDriver, Session};
+use e2e::webdriver::Session;
 
-use crate::{login_detail, screenshot_path, start_server};
+use crate::{Bench, login_detail, screenshot_path};
 
 /// Signs in on the email step with a code from the real SMTP sink.
 async fn sign_in_with_code(browser: &Session, smtp: &SmtpSink, email: &str) -> anyhow::Result<()> {
@@ -68,11 +68,14 @@ async fn passkey_names(browser: &Session) -> anyhow::Result<serde_json::Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_a_passkey_then_sign_in_with_it_rename_and_delete() -> anyhow::Result<()> {
-    let smtp = SmtpSink::start().await?;
-    let server = start_server(&smtp, None).await?;
+    let bench = Bench::start(None).await?;
+    let Bench {
+        smtp,
+        server,
+        browser,
+        ..
+    } = &bench;
     let page = server.url.replace("127.0.0.1", "localhost") + "/";
-    let driver = ChromeDriver::start().await?;
-    let browser = driver.session().await?;
     let authenticator = browser.add_virtual_authenticator().await?;
     let email = "grace@example.com";
 
@@ -92,8 +95,8 @@ async fn add_a_passkey_then_sign_in_with_it_rename_and_delete() -> anyhow::Resul
     browser
         .screenshot(&screenshot_path("passkey-1-email-step"))
         .await?;
-    sign_in_with_code(&browser, &smtp, email).await?;
-    let first = login_detail(&browser).await?;
+    sign_in_with_code(browser, smtp, email).await?;
+    let first = login_detail(browser).await?;
     assert_eq!(first["user"]["email"], email);
     browser.find("[data-testid=passkey-offer]").await?;
     browser
@@ -127,10 +130,10 @@ async fn add_a_passkey_then_sign_in_with_it_rename_and_delete() -> anyhow::Resul
     // 3. Sign out. Back on the email step the widget starts a conditional (autofill)
     //    request; ChromeDriver's virtual authenticator answers it by itself with its one
     //    discoverable credential, as a person picking it from the autofill list would.
-    sign_out(&browser, &page).await?;
-    let autofilled = login_detail(&browser).await?;
+    sign_out(browser, &page).await?;
+    let autofilled = login_detail(browser).await?;
     assert_eq!(autofilled["user"]["email"], email);
-    assert_passkey_token(&server, &autofilled, &user.id).await?;
+    assert_passkey_token(server, &autofilled, &user.id).await?;
     browser
         .screenshot(&screenshot_path("passkey-4-autofill"))
         .await?;
@@ -140,13 +143,13 @@ async fn add_a_passkey_then_sign_in_with_it_rename_and_delete() -> anyhow::Resul
     browser
         .add_init_script("PublicKeyCredential.isConditionalMediationAvailable = async () => false;")
         .await?;
-    sign_out(&browser, &page).await?;
+    sign_out(browser, &page).await?;
     browser
         .click(&browser.find("[data-testid=passkey-button]").await?)
         .await?;
-    let by_button = login_detail(&browser).await?;
+    let by_button = login_detail(browser).await?;
     assert_eq!(by_button["user"]["email"], email);
-    assert_passkey_token(&server, &by_button, &user.id).await?;
+    assert_passkey_token(server, &by_button, &user.id).await?;
     // Signed in with a passkey: no offer, the list is one click away.
     browser
         .click(&browser.find("[data-testid=passkey-manage]").await?)
@@ -171,7 +174,7 @@ async fn add_a_passkey_then_sign_in_with_it_rename_and_delete() -> anyhow::Resul
         .click(&browser.find("[data-testid=passkey-save]").await?)
         .await?;
     eventually("the new name", Duration::from_secs(10), || async {
-        Ok((passkey_names(&browser).await? == serde_json::json!(["Work laptop"])).then_some(()))
+        Ok((passkey_names(browser).await? == serde_json::json!(["Work laptop"])).then_some(()))
     })
     .await?;
     browser
@@ -188,7 +191,7 @@ async fn add_a_passkey_then_sign_in_with_it_rename_and_delete() -> anyhow::Resul
         .click(&browser.find("[data-testid=passkey-confirm-delete]").await?)
         .await?;
     eventually("the empty list", Duration::from_secs(10), || async {
-        Ok((passkey_names(&browser).await? == serde_json::json!([])).then_some(()))
+        Ok((passkey_names(browser).await? == serde_json::json!([])).then_some(()))
     })
     .await?;
     assert!(
@@ -207,26 +210,29 @@ async fn add_a_passkey_then_sign_in_with_it_rename_and_delete() -> anyhow::Resul
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn declining_the_offer_is_remembered_on_this_device() -> anyhow::Result<()> {
-    let smtp = SmtpSink::start().await?;
-    let server = start_server(&smtp, None).await?;
+    let bench = Bench::start(None).await?;
+    let Bench {
+        smtp,
+        server,
+        browser,
+        ..
+    } = &bench;
     let page = server.url.replace("127.0.0.1", "localhost") + "/";
-    let driver = ChromeDriver::start().await?;
-    let browser = driver.session().await?;
     browser.add_virtual_authenticator().await?;
     let email = "lin@example.com";
 
     browser.goto(&page).await?;
-    sign_in_with_code(&browser, &smtp, email).await?;
-    login_detail(&browser).await?;
+    sign_in_with_code(browser, smtp, email).await?;
+    login_detail(browser).await?;
     browser
         .click(&browser.find("[data-testid=passkey-skip]").await?)
         .await?;
     browser.find("[data-testid=passkey-manage]").await?;
 
     // Next sign-in on this device: no offer.
-    sign_out(&browser, &page).await?;
-    sign_in_with_code(&browser, &smtp, email).await?;
-    login_detail(&browser).await?;
+    sign_out(browser, &page).await?;
+    sign_in_with_code(browser, smtp, email).await?;
+    login_detail(browser).await?;
     browser.find("[data-testid=passkey-manage]").await?;
     assert!(
         browser

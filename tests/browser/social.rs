@@ -6,12 +6,11 @@ use std::time::Duration;
 
 use e2e::eventually;
 use e2e::oidc::{OidcProvider, RelyingParty};
-use e2e::smtp::SmtpSink;
-use e2e::webdriver::{ChromeDriver, Session};
+use e2e::webdriver::Session;
 use server::oidc::NewProvider;
 use server::secret::SecretString;
 
-use crate::{RunningServer, login_detail, screenshot_path, start_server};
+use crate::{Bench, RunningServer, login_detail, screenshot_path};
 
 const RP_SECRET: &str = "local-rp-secret-0123456789";
 
@@ -77,11 +76,11 @@ async fn verify(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn google_button_signs_in_through_the_provider() -> anyhow::Result<()> {
-    let smtp = SmtpSink::start().await?;
-    let server = start_server(&smtp, None).await?;
-    let _provider = with_google(&server).await?;
-    let driver = ChromeDriver::start().await?;
-    let browser = driver.session().await?;
+    let bench = Bench::start(None).await?;
+    let Bench {
+        server, browser, ..
+    } = &bench;
+    let _provider = with_google(server).await?;
 
     browser.goto(&format!("{}/", server.url)).await?;
     let button = browser
@@ -93,16 +92,16 @@ async fn google_button_signs_in_through_the_provider() -> anyhow::Result<()> {
         .await?;
     browser.click(&button).await?;
 
-    log_in_at_provider(&browser, "ada@example.com", "social-2-provider-login").await?;
+    log_in_at_provider(browser, "ada@example.com", "social-2-provider-login").await?;
 
     // Back on the page: the widget finishes with its stored PKCE verifier.
-    let detail = login_detail(&browser).await?;
+    let detail = login_detail(browser).await?;
     assert_eq!(detail["user"]["email"], "ada@example.com");
     browser.find("[data-testid=success]").await?;
     browser
         .screenshot(&screenshot_path("social-3-signed-in"))
         .await?;
-    let claims = verify(&server, &detail).await?;
+    let claims = verify(server, &detail).await?;
     assert!(claims.has_amr("fed"), "{:?}", claims.amr);
     assert_eq!(claims.org_id, None);
     // The return parameters are gone from the address bar, the flow from storage.
@@ -116,11 +115,11 @@ async fn google_button_signs_in_through_the_provider() -> anyhow::Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn popup_mode_signs_in_without_leaving_the_page() -> anyhow::Result<()> {
-    let smtp = SmtpSink::start().await?;
-    let server = start_server(&smtp, None).await?;
-    let _provider = with_google(&server).await?;
-    let driver = ChromeDriver::start().await?;
-    let browser = driver.session().await?;
+    let bench = Bench::start(None).await?;
+    let Bench {
+        server, browser, ..
+    } = &bench;
+    let _provider = with_google(server).await?;
 
     // A second widget on the demo page, mounted from JS with `popup: true`.
     browser.goto(&format!("{}/", server.url)).await?;
@@ -152,7 +151,7 @@ async fn popup_mode_signs_in_without_leaving_the_page() -> anyhow::Result<()> {
     })
     .await?;
     browser.switch_to_window(&popup).await?;
-    log_in_at_provider(&browser, "popup@example.com", "social-7-popup-login").await?;
+    log_in_at_provider(browser, "popup@example.com", "social-7-popup-login").await?;
 
     // The popup hands the code to the page and closes; the page never navigated.
     eventually("the popup to close", Duration::from_secs(15), || async {
@@ -160,9 +159,9 @@ async fn popup_mode_signs_in_without_leaving_the_page() -> anyhow::Result<()> {
     })
     .await?;
     browser.switch_to_window(&opener).await?;
-    let detail = login_detail(&browser).await?;
+    let detail = login_detail(browser).await?;
     assert_eq!(detail["user"]["email"], "popup@example.com");
-    assert!(verify(&server, &detail).await?.has_amr("fed"));
+    assert!(verify(server, &detail).await?.has_amr("fed"));
     assert_eq!(
         browser.execute("return window.__pageId;").await?,
         "opener",
@@ -175,11 +174,11 @@ async fn popup_mode_signs_in_without_leaving_the_page() -> anyhow::Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_at_the_provider_is_shown_on_the_card() -> anyhow::Result<()> {
-    let smtp = SmtpSink::start().await?;
-    let server = start_server(&smtp, None).await?;
-    let _provider = with_google(&server).await?;
-    let driver = ChromeDriver::start().await?;
-    let browser = driver.session().await?;
+    let bench = Bench::start(None).await?;
+    let Bench {
+        server, browser, ..
+    } = &bench;
+    let _provider = with_google(server).await?;
 
     browser.goto(&format!("{}/", server.url)).await?;
     browser
@@ -216,12 +215,17 @@ async fn cancelling_at_the_provider_is_shown_on_the_card() -> anyhow::Result<()>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_email_at_an_sso_domain_signs_in_at_the_organization() -> anyhow::Result<()> {
-    let smtp = SmtpSink::start().await?;
-    let server = start_server(&smtp, None).await?;
+    let bench = Bench::start(None).await?;
+    let Bench {
+        smtp,
+        server,
+        browser,
+        ..
+    } = &bench;
     // The organization's provider: its issuer (and so its port) is known before it starts,
     // and its callback names the organization, known once it is created.
     let port = e2e::free_port()?;
-    let mut rp = relying_party(&server, "ORG");
+    let mut rp = relying_party(server, "ORG");
     let org = server
         .state
         .auth
@@ -239,8 +243,6 @@ async fn an_email_at_an_sso_domain_signs_in_at_the_organization() -> anyhow::Res
         .await?;
     rp.redirect_uri = rp.redirect_uri.replace("ORG", &org.id);
     let _idp = OidcProvider::start(port, &rp).await?;
-    let driver = ChromeDriver::start().await?;
-    let browser = driver.session().await?;
 
     browser.goto(&format!("{}/", server.url)).await?;
     let email = "bob@acme.test";
@@ -251,11 +253,11 @@ async fn an_email_at_an_sso_domain_signs_in_at_the_organization() -> anyhow::Res
         .click(&browser.find("[data-testid=email-submit]").await?)
         .await?;
     // No code: the browser goes to Acme's identity provider instead.
-    log_in_at_provider(&browser, email, "social-5-sso-login").await?;
+    log_in_at_provider(browser, email, "social-5-sso-login").await?;
 
-    let detail = login_detail(&browser).await?;
+    let detail = login_detail(browser).await?;
     assert_eq!(detail["user"]["email"], email);
-    let claims = verify(&server, &detail).await?;
+    let claims = verify(server, &detail).await?;
     assert_eq!(claims.org_id.as_deref(), Some(org.id.as_str()));
     assert!(claims.has_amr("fed"), "{:?}", claims.amr);
     assert!(smtp.messages_to(email).is_empty(), "no code was emailed");

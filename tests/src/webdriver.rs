@@ -341,7 +341,7 @@ impl Session {
     }
 
     /// Ends the session (closes the browser).
-    pub async fn quit(self) -> anyhow::Result<()> {
+    pub async fn quit(&self) -> anyhow::Result<()> {
         self.http.delete(&self.base).send().await?;
         Ok(())
     }
