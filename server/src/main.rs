@@ -275,6 +275,8 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
         .with_context(|| format!("binding {bind}"))?;
     let url = state.auth.issuer.clone();
     if state.config.demo {
+        // Passkeys need a domain name: a loopback server's relying party id is `localhost`.
+        let url = url.replacen("://127.0.0.1", "://localhost", 1);
         tracing::info!("demo ready: open {url}/ (emails appear at {url}/dev/mailbox)");
     } else {
         tracing::info!("listening on {url}");
