@@ -214,6 +214,39 @@ async fn cancelling_at_the_provider_is_shown_on_the_card() -> anyhow::Result<()>
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_return_with_another_state_is_refused() -> anyhow::Result<()> {
+    let bench = Bench::start(None).await?;
+    let Bench {
+        server, browser, ..
+    } = &bench;
+    // A sign-in in flight in this tab, and a return that is not its own (a forged link, or
+    // one from an older attempt).
+    browser.goto(&format!("{}/", server.url)).await?;
+    browser
+        .execute(
+            r#"sessionStorage.setItem("ssojet:oauth", JSON.stringify({state: "mine", code_verifier: "v"}));"#,
+        )
+        .await?;
+    browser
+        .goto(&format!("{}/?code=stolen-code&state=not-mine", server.url))
+        .await?;
+    browser.find("[data-testid=email-input]").await?;
+    let error = browser.find("[data-testid=error]").await?;
+    let message = eventually("the error message", Duration::from_secs(10), || async {
+        let text = browser.text(&error).await?;
+        Ok((!text.is_empty()).then_some(text))
+    })
+    .await?;
+    assert!(message.contains("could not be accepted"), "{message}");
+    let left = browser
+        .execute("return [location.search, sessionStorage.length, window.__ssojetLogin || null];")
+        .await?;
+    assert_eq!(left, serde_json::json!(["", 0, null]));
+    browser.quit().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_email_at_an_sso_domain_signs_in_at_the_organization() -> anyhow::Result<()> {
     let bench = Bench::start(None).await?;
     let Bench {

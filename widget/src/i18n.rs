@@ -205,7 +205,8 @@ pub struct PasskeyTexts {
     pub delete: &'static str,
     /// The question before deleting.
     pub confirm_delete: &'static str,
-    /// The person cancelled, the prompt timed out, or no passkey was chosen.
+    /// The person cancelled, the prompt timed out, or the device has no passkey for the site
+    /// (browsers report all three alike, on purpose).
     pub cancelled: &'static str,
     /// `passkey_failed`: the server refused the passkey.
     pub failed: &'static str,
@@ -338,7 +339,7 @@ pub const EN: Texts = Texts {
         cancel: "Cancel",
         delete: "Delete",
         confirm_delete: "Delete this passkey? You will not be able to sign in with it any more.",
-        cancelled: "The passkey request was cancelled or timed out. Try again, or use another way to sign in.",
+        cancelled: "No passkey was used: the request was cancelled or timed out, or this device has no passkey for this site. Try again, or use another way to sign in.",
         failed: "That passkey could not be verified. Try again, or use another way to sign in.",
         expired: "The passkey request expired. Please try again.",
         exists: "This device already has a passkey for your account.",
@@ -435,7 +436,7 @@ pub const DE: Texts = Texts {
         cancel: "Abbrechen",
         delete: "Löschen",
         confirm_delete: "Diesen Passkey löschen? Sie können sich dann nicht mehr damit anmelden.",
-        cancelled: "Die Passkey-Anfrage wurde abgebrochen oder ist abgelaufen. Versuchen Sie es erneut oder melden Sie sich anders an.",
+        cancelled: "Es wurde kein Passkey verwendet: Die Anfrage wurde abgebrochen, ist abgelaufen, oder dieses Gerät hat keinen Passkey für diese Website. Versuchen Sie es erneut oder melden Sie sich anders an.",
         failed: "Dieser Passkey konnte nicht geprüft werden. Versuchen Sie es erneut oder melden Sie sich anders an.",
         expired: "Die Passkey-Anfrage ist abgelaufen. Bitte versuchen Sie es erneut.",
         exists: "Dieses Gerät hat bereits einen Passkey für Ihr Konto.",
@@ -532,7 +533,7 @@ pub const FR: Texts = Texts {
         cancel: "Annuler",
         delete: "Supprimer",
         confirm_delete: "Supprimer cette clé d’accès ? Vous ne pourrez plus vous connecter avec elle.",
-        cancelled: "La demande de clé d’accès a été annulée ou a expiré. Réessayez ou connectez-vous autrement.",
+        cancelled: "Aucune clé d’accès n’a été utilisée : la demande a été annulée ou a expiré, ou cet appareil n’a pas de clé d’accès pour ce site. Réessayez ou connectez-vous autrement.",
         failed: "Cette clé d’accès n’a pas pu être vérifiée. Réessayez ou connectez-vous autrement.",
         expired: "La demande de clé d’accès a expiré. Veuillez réessayer.",
         exists: "Cet appareil a déjà une clé d’accès pour votre compte.",
@@ -629,7 +630,7 @@ pub const ES: Texts = Texts {
         cancel: "Cancelar",
         delete: "Eliminar",
         confirm_delete: "¿Eliminar esta llave de acceso? Ya no podrás iniciar sesión con ella.",
-        cancelled: "La solicitud de la llave de acceso se canceló o caducó. Inténtalo de nuevo o usa otra forma de iniciar sesión.",
+        cancelled: "No se usó ninguna llave de acceso: la solicitud se canceló o caducó, o este dispositivo no tiene una llave de acceso para este sitio. Inténtalo de nuevo o usa otra forma de iniciar sesión.",
         failed: "No se pudo verificar esa llave de acceso. Inténtalo de nuevo o usa otra forma de iniciar sesión.",
         expired: "La solicitud de la llave de acceso caducó. Inténtalo de nuevo.",
         exists: "Este dispositivo ya tiene una llave de acceso para tu cuenta.",
@@ -726,7 +727,7 @@ pub const JA: Texts = Texts {
         cancel: "キャンセル",
         delete: "削除",
         confirm_delete: "このパスキーを削除しますか？ 削除するとこのパスキーでログインできなくなります。",
-        cancelled: "パスキーのリクエストがキャンセルされたか、時間切れになりました。もう一度試すか、別の方法でログインしてください。",
+        cancelled: "パスキーは使用されませんでした。リクエストがキャンセルされたか時間切れになったか、このデバイスにこのサイトのパスキーがありません。もう一度試すか、別の方法でログインしてください。",
         failed: "このパスキーを確認できませんでした。もう一度試すか、別の方法でログインしてください。",
         expired: "パスキーのリクエストの有効期限が切れました。もう一度お試しください。",
         exists: "このデバイスにはすでにあなたのアカウントのパスキーがあります。",

@@ -106,15 +106,32 @@ pub fn remember(pending: &Pending) {
     }
 }
 
-/// The provider's return on this page's URL, when it belongs to the sign-in stored here.
-/// The stored sign-in is removed once it is matched (a return is used once).
+/// The provider's return on this page's URL, when a sign-in is stored here: its code or
+/// error when the `state` matches, an `invalid_state` error when the URL carries a return
+/// with another `state` (a forged or stale one). The stored sign-in is removed either way
+/// (a return is used once). Without a stored sign-in the URL is not ours to read.
 pub fn landing() -> Option<Return> {
     let storage = session_storage()?;
     let stored = storage.get_item(STORAGE_KEY).ok().flatten()?;
-    let pending: Pending = serde_json::from_str(&stored).ok()?;
-    let found = parse_return(&search()?, &pending)?;
+    let search = search()?;
+    let pending: Option<Pending> = serde_json::from_str(&stored).ok();
+    let found = match pending.as_ref().and_then(|p| parse_return(&search, p)) {
+        Some(found) => found,
+        None if is_return(&search) => Return::Error(ErrorBody {
+            error: ErrorCode::InvalidState,
+            message: String::new(),
+            retry_after: None,
+        }),
+        None => return None,
+    };
     _ = storage.remove_item(STORAGE_KEY);
     Some(found)
+}
+
+/// Whether a URL query looks like a provider's return: a `state` with a `code` or `error`.
+fn is_return(search: &str) -> bool {
+    web_sys::UrlSearchParams::new_with_str(search)
+        .is_ok_and(|p| p.has("state") && (p.has("code") || p.has("error")))
 }
 
 /// Removes the provider's return parameters from the address bar without reloading.
