@@ -863,3 +863,55 @@ async fn sms_first_clients_open_on_the_phone_step() {
     assert!(has(&root, "country-select"));
     remove_fake_api();
 }
+
+#[wasm_bindgen_test]
+fn provider_returns_are_read_only_with_their_own_state() {
+    use widget::flows::social::{self, Pending, Return};
+    let pending = Pending {
+        state: "mine".into(),
+        code_verifier: "v-1".into(),
+    };
+    assert_eq!(
+        social::parse_return("?code=c-1&state=mine", &pending),
+        Some(Return::Code {
+            code: "c-1".into(),
+            code_verifier: "v-1".into()
+        })
+    );
+    let Some(Return::Error(body)) = social::parse_return(
+        "?error=access_denied&error_description=no%20thanks&state=mine",
+        &pending,
+    ) else {
+        panic!("an error return")
+    };
+    assert_eq!(body.error, ErrorCode::AccessDenied);
+    assert_eq!(body.message, "no thanks");
+    assert_eq!(
+        social::parse_return("?code=c-1&state=other", &pending),
+        None
+    );
+    assert_eq!(social::parse_return("?code=c-1", &pending), None);
+    assert_eq!(social::parse_return("?state=mine", &pending), None);
+    assert_eq!(
+        social::error_code("unverified_email"),
+        ErrorCode::UnverifiedEmail
+    );
+    assert_eq!(social::error_code("from_the_future"), ErrorCode::Unknown);
+
+    // landing: a stored sign-in and a return with another state is refused and forgotten.
+    session()
+        .set_item(
+            social::STORAGE_KEY,
+            r#"{"state":"mine","code_verifier":"v-1"}"#,
+        )
+        .unwrap();
+    set_url_search("?code=c-1&state=forged");
+    let Some(Return::Error(body)) = social::landing() else {
+        panic!("a refused return")
+    };
+    assert_eq!(body.error, ErrorCode::InvalidState);
+    assert_eq!(session().get_item(social::STORAGE_KEY).unwrap(), None);
+    // Nothing stored: the page's own query is not ours.
+    assert_eq!(social::landing(), None);
+    set_url_search("");
+}
