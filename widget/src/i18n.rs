@@ -160,7 +160,7 @@ pub struct SocialTexts {
     pub access_denied: &'static str,
     /// `provider_error` and `provider_unavailable`.
     pub provider_error: &'static str,
-    /// `invalid_id_token`, `invalid_state` and `email_domain_mismatch`.
+    /// `invalid_id_token`, `invalid_state`, `email_domain_mismatch` and `sso_required`.
     pub rejected: &'static str,
     /// `unverified_email`.
     pub unverified_email: &'static str,
@@ -774,7 +774,8 @@ impl Texts {
                 }
                 ErrorCode::InvalidIdToken
                 | ErrorCode::InvalidState
-                | ErrorCode::EmailDomainMismatch => o.rejected.into(),
+                | ErrorCode::EmailDomainMismatch
+                | ErrorCode::SsoRequired => o.rejected.into(),
                 ErrorCode::UnverifiedEmail => o.unverified_email.into(),
                 _ => e.fallback.into(),
             },
