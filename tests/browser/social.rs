@@ -93,11 +93,11 @@ async fn google_button_signs_in_through_the_provider() -> anyhow::Result<()> {
         .await?;
     browser.click(&button).await?;
 
-    log_in_at_provider(&browser, "ada@example.com", "social-2-provider-login").await?;
+    log_in_at_provider(&browser, "ada@gmail.com", "social-2-provider-login").await?;
 
     // Back on the page: the widget finishes with its stored PKCE verifier.
     let detail = login_detail(&browser).await?;
-    assert_eq!(detail["user"]["email"], "ada@example.com");
+    assert_eq!(detail["user"]["email"], "ada@gmail.com");
     browser.find("[data-testid=success]").await?;
     browser
         .screenshot(&screenshot_path("social-3-signed-in"))
