@@ -70,6 +70,9 @@ pub enum ErrorCode {
     UnverifiedEmail,
     /// An organization's SSO connection vouched for an email outside the organization's domains.
     EmailDomainMismatch,
+    /// The email's domain belongs to an organization that signs in with its own SSO
+    /// connection; another provider (e.g. Google) may not sign in or link that address.
+    SsoRequired,
     /// A code this client version does not know.
     #[serde(other)]
     Unknown,
@@ -108,6 +111,7 @@ impl ErrorCode {
             Self::InvalidIdToken => "invalid_id_token",
             Self::UnverifiedEmail => "unverified_email",
             Self::EmailDomainMismatch => "email_domain_mismatch",
+            Self::SsoRequired => "sso_required",
             Self::Unknown => "unknown",
         }
     }
@@ -169,6 +173,7 @@ mod tests {
             ErrorCode::InvalidIdToken,
             ErrorCode::UnverifiedEmail,
             ErrorCode::EmailDomainMismatch,
+            ErrorCode::SsoRequired,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

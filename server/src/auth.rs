@@ -166,6 +166,10 @@ pub enum AuthError {
     /// An organization's connection vouched for an email outside its domains.
     #[error("the email is not in the organization's domains")]
     EmailDomainMismatch,
+    /// Another provider vouched for an email whose domain belongs to an organization with its
+    /// own SSO connection.
+    #[error("the email's organization signs in with its own SSO")]
+    SsoRequired,
     /// An internal failure (e.g. stored data that does not parse); logged, never shown.
     #[error("internal: {0}")]
     Internal(String),

@@ -11,28 +11,48 @@
 //! widget's PKCE challenge, with `amr: ["fed"]`.
 //!
 //! # Account linking
+//! - An email whose domain belongs to an organization with an SSO connection is only accepted
+//!   from that connection: any other provider gets `sso_required`, whether it would link, make
+//!   a new user or sign in a known identity.
 //! - A known identity (issuer + `sub`) signs in its user.
 //! - A new identity whose email the provider marks `email_verified: true` links to the user
 //!   with that email when that user's email is verified too.
 //! - An email that an existing user has, but that either side has not verified, is refused
 //!   (`unverified_email`): never linked silently.
-//! - Otherwise a new user is made. An unverified email is kept on the identity only, not on the
-//!   user, so nobody can reserve someone else's address through a careless provider.
+//! - Otherwise a new user is made (and `user.created` audited). An unverified email is kept on
+//!   the identity only, not on the user, so nobody can reserve someone else's address through a
+//!   careless provider. The user and its identity are stored in one transaction; a concurrent
+//!   callback for the same identity or email is seen on a second look, not as an error.
+//! - The Google preset's `email_verified` counts only for `gmail.com`/`googlemail.com`
+//!   addresses, or when the token's `hd` (Workspace domain) is the email's domain; any other
+//!   address from Google is treated as unverified. A generic `oidc` provider's
+//!   `email_verified` is taken as it is: register only providers you trust for that.
 //!
 //! # Organizations
 //! An organization owns email domains and has one OIDC connection, usable by every client
 //! (addressed by the organization id in the authorize path). Its connection may only sign in
-//! emails of its own domains (`email_domain_mismatch` otherwise), and the tokens carry `org_id`.
+//! emails of its own domains (`email_domain_mismatch` otherwise) that it marks verified
+//! (`unverified_email` otherwise), and the tokens carry `org_id`.
 //!
-//! Discovery documents and JWKS are cached for an hour; an ID token signed with an unknown `kid`
-//! refetches the JWKS once.
+//! # Limits
+//! Authorize is limited to [`AUTHORIZE_PER_IP_MINUTE`] per IP; flows past their expiry are
+//! deleted as new ones start. ID tokens are checked against the injected clock, `iat` included
+//! (at most [`IAT_SKEW`] ahead).
+//!
+//! Discovery documents and JWKS are cached per issuer for an hour (times from the injected
+//! clock). Each issuer has its own single-flight slot, so a slow or unreachable provider only
+//! delays sign-ins through that provider: a failed fetch is remembered for [`FAILURE_TTL`]
+//! (requests in the meantime fail at once), and when a refresh fails the last good metadata
+//! keeps being served. An ID token signed with an unknown `kid` refetches the JWKS, at most once
+//! per [`KEYS_REFETCH_COOLDOWN`] per issuer.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJwsSigningAlgorithm, CoreProviderMetadata,
+    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreIdToken,
+    CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm, CoreProviderMetadata,
 };
 use openidconnect::{
     AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl,
@@ -40,7 +60,6 @@ use openidconnect::{
     SignatureVerificationError, TokenResponse as _,
 };
 use serde_json::json;
-use tokio::sync::Mutex;
 
 use crate::auth::{Auth, AuthError, check_challenge, normalize_email};
 use crate::clock::UnixTime;
@@ -53,21 +72,48 @@ pub const FLOW_TTL: i64 = 600;
 pub const METADATA_TTL: i64 = 3600;
 /// The Google preset's issuer.
 pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+/// What a person is told whose email's organization has its own SSO connection.
+pub const SSO_REQUIRED: &str = "This email's organization signs in with its own SSO. Enter the address on the sign-in page to continue there.";
 /// The Google preset's scopes.
 pub const DEFAULT_SCOPES: &str = "openid email profile";
+
+/// How long a failed discovery of an issuer is remembered, seconds: requests in the meantime
+/// get the last good metadata, or fail at once without contacting the provider.
+pub const FAILURE_TTL: i64 = 30;
+/// Least time between two JWKS fetches of one issuer caused by an unknown `kid`, seconds.
+pub const KEYS_REFETCH_COOLDOWN: i64 = 30;
+/// How far in the future an ID token's `iat` may be (clock skew), seconds.
+pub const IAT_SKEW: i64 = 60;
+/// Authorize requests per IP a minute.
+pub const AUTHORIZE_PER_IP_MINUTE: i64 = 30;
 
 /// The relying party's shared parts: an HTTP client that never follows redirects, and the
 /// discovery cache.
 #[derive(Debug, Clone)]
 pub struct Federation {
     http: reqwest::Client,
-    cache: Arc<Mutex<HashMap<String, Cached>>>,
+    /// One slot per issuer. The map's lock is only held to find a slot (never across an
+    /// `await`); a slot's lock is held across its fetch, so each issuer is fetched by one
+    /// request at a time while other issuers go on.
+    cache: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<CacheSlot>>>>>,
 }
 
-#[derive(Debug, Clone)]
-struct Cached {
-    metadata: CoreProviderMetadata,
+/// What is known about one issuer.
+#[derive(Debug, Default)]
+struct CacheSlot {
+    /// The last good metadata (discovery + JWKS).
+    metadata: Option<CoreProviderMetadata>,
+    /// When `metadata` was discovered.
     fetched_at: UnixTime,
+    /// When its JWKS was last fetched (discovery, or a refetch for an unknown `kid`).
+    keys_fetched_at: UnixTime,
+    /// The last failed discovery: when, and why (for the log).
+    failure: Option<(UnixTime, String)>,
+}
+
+/// Whether `now` lies in `[since, since + ttl)`; a clock that went back counts as outside.
+fn within(now: UnixTime, since: UnixTime, ttl: i64) -> bool {
+    now >= since && now - since < ttl
 }
 
 impl Federation {
@@ -80,8 +126,17 @@ impl Federation {
             .build()?;
         Ok(Self {
             http,
-            cache: Arc::new(Mutex::new(HashMap::new())),
+            cache: Arc::new(std::sync::Mutex::new(HashMap::new())),
         })
+    }
+
+    /// The cache slot of `issuer`, made on first use.
+    fn slot(&self, issuer: &str) -> Arc<tokio::sync::Mutex<CacheSlot>> {
+        let mut map = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(map.entry(issuer.to_owned()).or_default())
     }
 }
 
@@ -156,7 +211,9 @@ impl Auth {
             ),
             _ => return Err(invalid("the preset must be google or oidc")),
         };
-        let issuer = issuer.trim_end_matches('/').to_owned();
+        // Kept exactly as given: discovery checks that the provider's `issuer` is this very
+        // string (a trailing `/`, as Auth0 has, must stay).
+        let issuer = issuer.trim().to_owned();
         let parsed =
             url::Url::parse(&issuer).map_err(|_| invalid("the issuer must be an absolute URL"))?;
         let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
@@ -309,48 +366,72 @@ impl Auth {
         )
     }
 
-    /// The provider's metadata (discovery + JWKS), cached for [`METADATA_TTL`]; `refresh`
-    /// refetches the JWKS (an unknown `kid`).
+    /// The provider's metadata (discovery + JWKS), cached for [`METADATA_TTL`] (see the module
+    /// docs for failures). `refresh_keys` asks for a fresh JWKS (an unknown `kid`); it is
+    /// fetched at most once per [`KEYS_REFETCH_COOLDOWN`].
     async fn metadata(
         &self,
         issuer: &str,
         refresh_keys: bool,
     ) -> Result<CoreProviderMetadata, AuthError> {
+        let slot = self.oidc.slot(issuer);
+        // Single flight per issuer: whoever holds the slot fetches; the others wait for the
+        // result instead of fetching again. Other issuers are not affected.
+        let mut slot = slot.lock().await;
         let now = self.now();
-        let mut cache = self.oidc.cache.lock().await;
-        if let Some(hit) = cache.get(issuer).cloned()
-            && now - hit.fetched_at < METADATA_TTL
-            && now >= hit.fetched_at
+        if let Some(cached) = slot
+            .metadata
+            .clone()
+            .filter(|_| within(now, slot.fetched_at, METADATA_TTL))
         {
-            if !refresh_keys {
-                return Ok(hit.metadata.clone());
+            if !refresh_keys || within(now, slot.keys_fetched_at, KEYS_REFETCH_COOLDOWN) {
+                return Ok(cached);
             }
-            let jwks = JsonWebKeySet::fetch_async(hit.metadata.jwks_uri(), &self.oidc.http)
+            slot.keys_fetched_at = now;
+            let jwks = JsonWebKeySet::fetch_async(cached.jwks_uri(), &self.oidc.http)
                 .await
                 .map_err(|e| AuthError::ProviderUnavailable(format!("JWKS of {issuer}: {e}")))?;
-            let metadata = hit.metadata.set_jwks(jwks);
-            cache.insert(
-                issuer.to_owned(),
-                Cached {
-                    metadata: metadata.clone(),
-                    fetched_at: hit.fetched_at,
-                },
-            );
+            let metadata = cached.set_jwks(jwks);
+            slot.metadata = Some(metadata.clone());
             return Ok(metadata);
         }
-        let url = IssuerUrl::new(issuer.to_owned())
-            .map_err(|e| AuthError::ProviderUnavailable(format!("issuer {issuer}: {e}")))?;
-        let metadata = CoreProviderMetadata::discover_async(url, &self.oidc.http)
+        if let Some((failed_at, reason)) = &slot.failure
+            && within(now, *failed_at, FAILURE_TTL)
+        {
+            return match &slot.metadata {
+                Some(stale) => Ok(stale.clone()),
+                None => Err(AuthError::ProviderUnavailable(format!(
+                    "{reason} (cached failure)"
+                ))),
+            };
+        }
+        match self.discover(issuer).await {
+            Ok(metadata) => {
+                slot.metadata = Some(metadata.clone());
+                slot.fetched_at = now;
+                slot.keys_fetched_at = now;
+                slot.failure = None;
+                Ok(metadata)
+            }
+            Err(reason) => {
+                slot.failure = Some((now, reason.clone()));
+                match &slot.metadata {
+                    Some(stale) => {
+                        tracing::warn!(%issuer, error = %reason, "serving stale provider metadata");
+                        Ok(stale.clone())
+                    }
+                    None => Err(AuthError::ProviderUnavailable(reason)),
+                }
+            }
+        }
+    }
+
+    /// Fetches an issuer's discovery document and JWKS; `Err` is the reason, for the log.
+    async fn discover(&self, issuer: &str) -> Result<CoreProviderMetadata, String> {
+        let url = IssuerUrl::new(issuer.to_owned()).map_err(|e| format!("issuer {issuer}: {e}"))?;
+        CoreProviderMetadata::discover_async(url, &self.oidc.http)
             .await
-            .map_err(|e| AuthError::ProviderUnavailable(format!("discovery of {issuer}: {e}")))?;
-        cache.insert(
-            issuer.to_owned(),
-            Cached {
-                metadata: metadata.clone(),
-                fetched_at: now,
-            },
-        );
-        Ok(metadata)
+            .map_err(|e| format!("discovery of {issuer}: {e}"))
     }
 
     fn secret_of(&self, provider: &ProviderRow) -> Result<Option<ClientSecret>, AuthError> {
@@ -388,6 +469,13 @@ impl Auth {
         if login_hint.is_some_and(|h| h.len() > 254) {
             return Err(AuthError::InvalidRequest("login_hint is too long"));
         }
+        // Each authorize stores a flow and may contact the provider: limit it per IP.
+        self.limit(
+            &format!("oauth-authorize:ip:{ip}"),
+            AUTHORIZE_PER_IP_MINUTE,
+            60,
+        )
+        .await?;
         let provider = self.resolve_provider(client, provider).await?;
         let metadata = self.metadata(&provider.issuer, false).await?;
         let rp = CoreClient::from_provider_metadata(
@@ -433,7 +521,7 @@ impl Auth {
             request = request.set_login_hint(LoginHint::new(hint.to_owned()));
         }
         let (url, _, _) = request.url();
-        self.store.delete_stale_flows(now - 86_400).await?;
+        self.store.delete_stale_flows(now).await?;
         self.store.insert_flow(&flow, now).await?;
         self.audit(
             "login.federated_started",
@@ -456,6 +544,72 @@ impl Auth {
         query: &protocol::OAuthCallbackQuery,
         ip: &str,
     ) -> Result<String, AuthError> {
+        let (flow, provider, client) = match self.live_flow(provider_path, query).await {
+            Ok(found) => found,
+            Err(e) => {
+                if let AuthError::InvalidState(reason) = &e {
+                    self.audit(
+                        "login.federated_failed",
+                        None,
+                        None,
+                        Some(ip),
+                        json!({
+                            "provider": provider_path,
+                            "error": protocol::ErrorCode::InvalidState.as_str(),
+                            "reason": reason,
+                        }),
+                    )
+                    .await;
+                }
+                return Err(e);
+            }
+        };
+        let outcome = self
+            .complete_flow(&client, &provider, &flow, query, ip)
+            .await;
+        let mut url = url::Url::parse(&flow.redirect_uri)
+            .map_err(|_| AuthError::Internal("a stored redirect_uri does not parse".into()))?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            match &outcome {
+                Ok(code) => {
+                    pairs.append_pair("code", code);
+                }
+                Err(e) => {
+                    let (code, description) = redirect_error(e);
+                    pairs.append_pair("error", code.as_str());
+                    pairs.append_pair("error_description", &description);
+                }
+            }
+            if let Some(s) = &flow.client_state {
+                pairs.append_pair("state", s);
+            }
+        }
+        match outcome {
+            Ok(_) => {}
+            Err(e) => {
+                let (code, _) = redirect_error(&e);
+                tracing::info!(error = %e, provider = %provider.id, "federated sign-in failed");
+                self.audit(
+                    "login.federated_failed",
+                    None,
+                    Some(&client.id),
+                    Some(ip),
+                    json!({ "provider": provider_path, "error": code.as_str() }),
+                )
+                .await;
+            }
+        }
+        Ok(url.to_string())
+    }
+
+    /// The live flow a callback belongs to (taken: single use), its provider and client;
+    /// [`AuthError::InvalidState`] when there is none.
+    async fn live_flow(
+        &self,
+        provider_path: &str,
+        query: &protocol::OAuthCallbackQuery,
+    ) -> Result<(FlowRow, ProviderRow, Client), AuthError> {
         let state = query
             .state
             .as_deref()
@@ -494,41 +648,7 @@ impl Auth {
             .client(&flow.client_id)
             .await?
             .ok_or(AuthError::InvalidState("the client no longer exists"))?;
-        let outcome = self.complete_flow(&client, &provider, &flow, query).await;
-        let mut url = url::Url::parse(&flow.redirect_uri)
-            .map_err(|_| AuthError::Internal("a stored redirect_uri does not parse".into()))?;
-        {
-            let mut pairs = url.query_pairs_mut();
-            match &outcome {
-                Ok(code) => {
-                    pairs.append_pair("code", code);
-                }
-                Err(e) => {
-                    let (code, description) = redirect_error(e);
-                    pairs.append_pair("error", code.as_str());
-                    pairs.append_pair("error_description", &description);
-                }
-            }
-            if let Some(s) = &flow.client_state {
-                pairs.append_pair("state", s);
-            }
-        }
-        match outcome {
-            Ok(_) => {}
-            Err(e) => {
-                let (code, _) = redirect_error(&e);
-                tracing::info!(error = %e, provider = %provider.id, "federated sign-in failed");
-                self.audit(
-                    "login.federated_failed",
-                    None,
-                    Some(&client.id),
-                    Some(ip),
-                    json!({ "provider": provider_path, "error": code.as_str() }),
-                )
-                .await;
-            }
-        }
-        Ok(url.to_string())
+        Ok((flow, provider, client))
     }
 
     async fn complete_flow(
@@ -537,6 +657,7 @@ impl Auth {
         provider: &ProviderRow,
         flow: &FlowRow,
         query: &protocol::OAuthCallbackQuery,
+        ip: &str,
     ) -> Result<String, AuthError> {
         if let Some(error) = &query.error {
             let description = query
@@ -550,7 +671,7 @@ impl Auth {
             });
         }
         if let Some(iss) = &query.iss
-            && iss.trim_end_matches('/') != provider.issuer
+            && issuer_key(iss) != issuer_key(&provider.issuer)
         {
             return Err(AuthError::ProviderError(
                 "the answer names another issuer (RFC 9207)".into(),
@@ -589,7 +710,7 @@ impl Auth {
         let claims = self
             .verify_id_token(provider, id_token, &flow.nonce)
             .await?;
-        let (user, org) = self.link_identity(provider, &claims).await?;
+        let (user, org) = self.link_identity(provider, &claims, client, ip).await?;
         let code = self
             .issue_auth_code_for_org(
                 client,
@@ -603,7 +724,7 @@ impl Auth {
             "login.federated",
             Some(&user.id),
             Some(&client.id),
-            None,
+            Some(ip),
             json!({ "provider": Self::path_id(provider), "issuer": provider.issuer, "org_id": org }),
         )
         .await;
@@ -611,14 +732,25 @@ impl Auth {
     }
 
     /// Checks an ID token from `provider`: signature by the provider's JWKS (RS/PS/ES
-    /// algorithms only; refetched once for an unknown `kid`), `iss`, `aud` (our client id at
-    /// the provider), `nonce`, and expiry against the injected clock.
+    /// algorithms only; refetched for an unknown `kid`, see [`KEYS_REFETCH_COOLDOWN`]), `iss`,
+    /// `aud` (our client id at the provider), `nonce`, expiry and `iat` (at most [`IAT_SKEW`]
+    /// in the future) against the injected clock.
+    ///
+    /// For the Google preset, `email_verified` only counts for `gmail.com`/`googlemail.com`
+    /// addresses or when the token's `hd` (Google Workspace domain) is the email's domain:
+    /// Google accounts can carry any address, and for other domains Google is not the
+    /// authority on who owns it.
     pub async fn verify_id_token(
         &self,
         provider: &ProviderRow,
         id_token: &CoreIdToken,
         nonce: &str,
     ) -> Result<FederatedClaims, AuthError> {
+        // Parsed again with the extra claims we read (`hd`); the same JWT.
+        let id_token: FederatedIdToken = id_token
+            .to_string()
+            .parse()
+            .map_err(|_| AuthError::InvalidIdToken("the ID token does not parse".into()))?;
         let mut refreshed = false;
         loop {
             let metadata = self.metadata(&provider.issuer, refreshed).await?;
@@ -638,14 +770,27 @@ impl Auth {
                     CoreJwsSigningAlgorithm::EcdsaP256Sha256,
                     CoreJwsSigningAlgorithm::EcdsaP384Sha384,
                 ])
-                .set_time_fn(move || chrono::DateTime::from_timestamp(now, 0).unwrap_or_default());
+                .set_time_fn(move || chrono::DateTime::from_timestamp(now, 0).unwrap_or_default())
+                .set_issue_time_verifier_fn(move |iat| {
+                    if iat.timestamp() > now + IAT_SKEW {
+                        Err(format!("{IAT_IN_FUTURE} ({iat})"))
+                    } else {
+                        Ok(())
+                    }
+                });
             match id_token.claims(&verifier, &Nonce::new(nonce.to_owned())) {
                 Ok(claims) => {
+                    let email = claims.email().map(|e| e.as_str().to_owned());
+                    let hosted_domain = claims.additional_claims().hd.clone();
+                    let email_verified = claims.email_verified() == Some(true)
+                        && (provider.kind != "google"
+                            || google_vouches_for(email.as_deref(), hosted_domain.as_deref()));
                     return Ok(FederatedClaims {
-                        issuer: claims.issuer().as_str().trim_end_matches('/').to_owned(),
+                        issuer: issuer_key(claims.issuer().as_str()).to_owned(),
                         subject: claims.subject().as_str().to_owned(),
-                        email: claims.email().map(|e| e.as_str().to_owned()),
-                        email_verified: claims.email_verified() == Some(true),
+                        email,
+                        email_verified,
+                        hosted_domain,
                     });
                 }
                 Err(ClaimsVerificationError::SignatureVerification(
@@ -656,87 +801,132 @@ impl Auth {
         }
     }
 
-    /// Finds or makes the user behind a provider's claims (see the module docs).
+    /// Finds or makes the user behind a provider's claims (see the module docs). Refuses an
+    /// email whose domain belongs to an organization unless `provider` is that organization's
+    /// connection ([`AuthError::SsoRequired`]).
     async fn link_identity(
         &self,
         provider: &ProviderRow,
         claims: &FederatedClaims,
+        client: &Client,
+        ip: &str,
     ) -> Result<(UserRow, Option<String>), AuthError> {
-        let now = self.now();
         let email = claims
             .email
             .as_deref()
             .map(normalize_email)
             .transpose()
             .map_err(|_| AuthError::InvalidIdToken("the email claim is not an email".into()))?;
-        if let Some(org_id) = &provider.org_id {
-            let domain = email
-                .as_deref()
-                .and_then(|e| e.rsplit_once('@'))
-                .map(|(_, d)| d.to_owned())
-                .ok_or(AuthError::EmailDomainMismatch)?;
-            let owner = self.store.organization_by_domain(&domain).await?;
-            if owner.is_none_or(|o| &o.id != org_id) || !claims.email_verified {
-                return Err(AuthError::EmailDomainMismatch);
-            }
-        }
-        let org = provider.org_id.clone();
-        if let Some(identity) = self.store.identity(&claims.issuer, &claims.subject).await? {
-            let user = self
-                .store
-                .user(&identity.user_id)
-                .await?
-                .ok_or_else(|| AuthError::Internal("an identity's user is gone".into()))?;
-            self.store
-                .touch_identity(&claims.issuer, &claims.subject, now)
-                .await?;
-            return Ok((user, org));
-        }
-        let existing = match &email {
-            Some(e) => self.store.user_by_email(e).await?,
+        let domain = email
+            .as_deref()
+            .and_then(|e| e.rsplit_once('@'))
+            .map(|(_, d)| d.to_owned());
+        let owner = match &domain {
+            Some(d) => self.store.organization_by_domain(d).await?,
             None => None,
         };
-        let user = match existing {
-            Some(user) if claims.email_verified && user.email_verified => user,
-            Some(_) if !claims.email_verified => {
-                return Err(AuthError::UnverifiedEmail(
-                    "An account with this email already exists, and the provider has not verified the address, so they are not linked. Sign in with an email code instead.",
-                ));
+        match (&provider.org_id, owner) {
+            (Some(org_id), owner) => {
+                if owner.is_none_or(|o| &o.id != org_id) {
+                    return Err(AuthError::EmailDomainMismatch);
+                }
+                if !claims.email_verified {
+                    return Err(AuthError::UnverifiedEmail(
+                        "Your organization's sign-in has not verified your email address, so it cannot sign you in. Ask your administrator.",
+                    ));
+                }
             }
-            Some(_) => {
-                return Err(AuthError::UnverifiedEmail(
-                    "An account with this email exists but its address was never verified. Sign in with an email code first, then use this provider.",
-                ));
+            // Checked whether or not the provider says the email is verified, and before a
+            // known identity signs in: once an organization claims a domain, its people sign
+            // in through its connection only.
+            (None, Some(owner)) => {
+                if self.store.org_provider(&owner.id).await?.is_some() {
+                    return Err(AuthError::SsoRequired);
+                }
             }
-            None => {
-                let id = crypto::random_id(&*self.rng, "usr")?;
-                let stored_email = email.as_deref().filter(|_| claims.email_verified);
-                self.store
-                    .insert_federated_user(&id, stored_email, claims.email_verified, now)
+            (None, None) => {}
+        }
+        let org = provider.org_id.clone();
+        // Two rounds: a concurrent callback may link the same identity (or take the email)
+        // between our read and our write; the second round sees what it did.
+        for _ in 0..2 {
+            let now = self.now();
+            if let Some(identity) = self.store.identity(&claims.issuer, &claims.subject).await? {
+                let user = self
+                    .store
+                    .user(&identity.user_id)
                     .await?
+                    .ok_or_else(|| AuthError::Internal("an identity's user is gone".into()))?;
+                self.store
+                    .touch_identity(&claims.issuer, &claims.subject, now)
+                    .await?;
+                return Ok((user, org));
             }
-        };
-        self.store
-            .insert_identity(
-                &IdentityRow {
-                    issuer: claims.issuer.clone(),
-                    subject: claims.subject.clone(),
-                    user_id: user.id.clone(),
-                    provider_id: provider.id.clone(),
-                    email,
-                },
-                now,
+            let existing = match &email {
+                Some(e) => self.store.user_by_email(e).await?,
+                None => None,
+            };
+            let mut identity = IdentityRow {
+                issuer: claims.issuer.clone(),
+                subject: claims.subject.clone(),
+                user_id: String::new(),
+                provider_id: provider.id.clone(),
+                email: email.clone(),
+            };
+            let (user, created) = match existing {
+                Some(user) if claims.email_verified && user.email_verified => {
+                    identity.user_id.clone_from(&user.id);
+                    if !self.store.insert_identity(&identity, now).await? {
+                        continue;
+                    }
+                    (user, false)
+                }
+                Some(_) if !claims.email_verified => {
+                    return Err(AuthError::UnverifiedEmail(
+                        "An account with this email already exists, and the provider has not verified the address, so they are not linked. Sign in with an email code instead.",
+                    ));
+                }
+                Some(_) => {
+                    return Err(AuthError::UnverifiedEmail(
+                        "An account with this email exists but its address was never verified. Sign in with an email code first, then use this provider.",
+                    ));
+                }
+                None => {
+                    identity.user_id = crypto::random_id(&*self.rng, "usr")?;
+                    let stored_email = email.as_deref().filter(|_| claims.email_verified);
+                    match self
+                        .store
+                        .insert_federated_user(&identity, stored_email, claims.email_verified, now)
+                        .await?
+                    {
+                        Some(user) => (user, true),
+                        None => continue,
+                    }
+                }
+            };
+            if created {
+                self.audit(
+                    "user.created",
+                    Some(&user.id),
+                    Some(&client.id),
+                    Some(ip),
+                    json!({ "provider": Self::path_id(provider) }),
+                )
+                .await;
+            }
+            self.audit(
+                "identity.linked",
+                Some(&user.id),
+                Some(&client.id),
+                Some(ip),
+                json!({ "provider": Self::path_id(provider), "issuer": claims.issuer }),
             )
-            .await?;
-        self.audit(
-            "identity.linked",
-            Some(&user.id),
-            provider.client_id.as_deref(),
-            None,
-            json!({ "issuer": claims.issuer }),
-        )
-        .await;
-        Ok((user, org))
+            .await;
+            return Ok((user, org));
+        }
+        Err(AuthError::Internal(
+            "an identity kept changing under a federated sign-in".into(),
+        ))
     }
 
     /// The social providers of a client, for the widget's buttons.
@@ -762,12 +952,55 @@ pub struct FederatedClaims {
     pub subject: String,
     /// `email`, as given.
     pub email: Option<String>,
-    /// `email_verified` is `true`.
+    /// `email_verified` is `true` and, for the Google preset, Google is the authority for the
+    /// address (see [`Auth::verify_id_token`]).
     pub email_verified: bool,
+    /// `hd`: the Google Workspace domain of the account, if any.
+    pub hosted_domain: Option<String>,
+}
+
+/// The claims we read beyond the standard ones.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+struct ExtraClaims {
+    /// Google's hosted domain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hd: Option<String>,
+}
+
+impl openidconnect::AdditionalClaims for ExtraClaims {}
+
+type FederatedIdToken = openidconnect::IdToken<
+    ExtraClaims,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm,
+>;
+
+/// The start of the message of an `iat` in the future.
+const IAT_IN_FUTURE: &str = "issued in the future";
+
+/// Whether Google's `email_verified` is authoritative for `email`: its own consumer domains,
+/// or the Workspace domain (`hd`) the account belongs to.
+fn google_vouches_for(email: Option<&str>, hosted_domain: Option<&str>) -> bool {
+    let Some(domain) = email.and_then(|e| e.rsplit_once('@')).map(|(_, d)| d) else {
+        return false;
+    };
+    domain.eq_ignore_ascii_case("gmail.com")
+        || domain.eq_ignore_ascii_case("googlemail.com")
+        || hosted_domain.is_some_and(|hd| hd.eq_ignore_ascii_case(domain))
+}
+
+/// An issuer as an identity key and for comparisons: without a trailing `/`. (The stored
+/// issuer keeps it; only discovery needs the exact string.)
+fn issuer_key(issuer: &str) -> &str {
+    issuer.trim_end_matches('/')
 }
 
 fn id_token_error(e: &ClaimsVerificationError) -> String {
     match e {
+        ClaimsVerificationError::Expired(m) if m.starts_with(IAT_IN_FUTURE) => {
+            "the ID token was issued in the future (iat)".into()
+        }
         ClaimsVerificationError::Expired(_) => "the ID token has expired".into(),
         ClaimsVerificationError::InvalidAudience(_) => {
             "the ID token was issued to another client (aud)".into()
@@ -801,6 +1034,7 @@ fn redirect_error(e: &AuthError) -> (protocol::ErrorCode, String) {
             C::EmailDomainMismatch,
             "Your organization's sign-in vouched for an email outside its domains.".into(),
         ),
+        AuthError::SsoRequired => (C::SsoRequired, SSO_REQUIRED.into()),
         other => {
             tracing::error!(error = %other, "federated sign-in failed");
             (
@@ -825,5 +1059,30 @@ mod tests {
         assert!(valid_domain("acme.test"));
         assert!(!valid_domain("acme"));
         assert!(!valid_domain("a@b.c"));
+    }
+
+    #[test]
+    fn google_vouches_only_for_its_domains_or_the_hosted_domain() {
+        assert!(google_vouches_for(Some("a@gmail.com"), None));
+        assert!(google_vouches_for(Some("a@GoogleMail.com"), None));
+        assert!(google_vouches_for(Some("a@acme.test"), Some("acme.test")));
+        assert!(google_vouches_for(Some("a@acme.test"), Some("ACME.test")));
+        assert!(!google_vouches_for(Some("a@acme.test"), None));
+        assert!(!google_vouches_for(Some("a@acme.test"), Some("other.test")));
+        assert!(!google_vouches_for(Some("a@sub.gmail.com"), None));
+        assert!(!google_vouches_for(None, Some("acme.test")));
+    }
+
+    #[test]
+    fn cache_windows_and_issuer_keys() {
+        assert!(within(100, 100, 30));
+        assert!(within(129, 100, 30));
+        assert!(!within(130, 100, 30));
+        assert!(!within(99, 100, 30));
+        assert_eq!(issuer_key("https://t.auth0.com/"), "https://t.auth0.com");
+        assert_eq!(
+            issuer_key("https://accounts.google.com"),
+            "https://accounts.google.com"
+        );
     }
 }

@@ -985,6 +985,18 @@ impl Store {
         Ok(())
     }
 
+    /// The audit events of one kind, oldest first, as `(user_id, ip, detail)` (for tests and
+    /// operators).
+    pub async fn audit_of_kind(
+        &self,
+        kind: &str,
+    ) -> Result<Vec<(Option<String>, Option<String>, String)>, sqlx::Error> {
+        sqlx::query_as("SELECT user_id, ip, detail FROM audit_events WHERE kind = ? ORDER BY id")
+            .bind(kind)
+            .fetch_all(&self.pool)
+            .await
+    }
+
     /// The kinds of the audit events of a user, oldest first (for tests and the login logs API).
     pub async fn audit_kinds(&self, user_id: &str) -> Result<Vec<String>, sqlx::Error> {
         sqlx::query_scalar("SELECT kind FROM audit_events WHERE user_id = ? ORDER BY id")

@@ -92,11 +92,11 @@ async fn google_button_signs_in_through_the_provider() -> anyhow::Result<()> {
         .await?;
     browser.click(&button).await?;
 
-    log_in_at_provider(browser, "ada@example.com", "social-2-provider-login").await?;
+    log_in_at_provider(browser, "ada@gmail.com", "social-2-provider-login").await?;
 
     // Back on the page: the widget finishes with its stored PKCE verifier.
     let detail = login_detail(browser).await?;
-    assert_eq!(detail["user"]["email"], "ada@example.com");
+    assert_eq!(detail["user"]["email"], "ada@gmail.com");
     browser.find("[data-testid=success]").await?;
     browser
         .screenshot(&screenshot_path("social-3-signed-in"))
@@ -151,7 +151,7 @@ async fn popup_mode_signs_in_without_leaving_the_page() -> anyhow::Result<()> {
     })
     .await?;
     browser.switch_to_window(&popup).await?;
-    log_in_at_provider(browser, "popup@example.com", "social-7-popup-login").await?;
+    log_in_at_provider(browser, "popup@gmail.com", "social-7-popup-login").await?;
 
     // The popup hands the code to the page and closes; the page never navigated.
     eventually("the popup to close", Duration::from_secs(15), || async {
@@ -160,7 +160,7 @@ async fn popup_mode_signs_in_without_leaving_the_page() -> anyhow::Result<()> {
     .await?;
     browser.switch_to_window(&opener).await?;
     let detail = login_detail(browser).await?;
-    assert_eq!(detail["user"]["email"], "popup@example.com");
+    assert_eq!(detail["user"]["email"], "popup@gmail.com");
     assert!(verify(server, &detail).await?.has_amr("fed"));
     assert_eq!(
         browser.execute("return window.__pageId;").await?,

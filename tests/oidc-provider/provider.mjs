@@ -2,11 +2,14 @@
 // in for Google (or an organization's IdP) in the server's handler tests, the browser tests and
 // `cargo xtask demo`, so none of them need the internet.
 //
-//   node provider.mjs [--port N] [--clients JSON] [--id-token-ttl SECONDS]
+//   node provider.mjs [--port N] [--clients JSON] [--id-token-ttl SECONDS] [--trailing-slash]
+//                     [--hosted-domain DOMAIN]
 //   (or OIDC_PORT / OIDC_CLIENTS / OIDC_ID_TOKEN_TTL in the environment)
 //
 // --clients: a JSON array of clients, e.g.
 //   [{"client_id": "rp", "client_secret": "s3cret", "redirect_uris": ["http://127.0.0.1:8080/api/v1/auth/oauth/google/callback"]}]
+// --trailing-slash: the issuer ends with "/" (as Auth0's do).
+// --hosted-domain: accounts whose email is in DOMAIN carry Google's `hd: DOMAIN` (a Workspace).
 // Port 0 (the default) takes an ephemeral port. When ready it prints one JSON line on stdout:
 //   {"issuer": "http://127.0.0.1:PORT", "port": PORT, "now": <unix seconds>}
 // and serves until killed (SIGTERM/SIGINT) or until its stdin closes (so a test that dies does
@@ -17,6 +20,7 @@
 //   email           the login if it contains "@", else "<login>@example.com"
 //   email_verified  false when the login starts with "unverified", true otherwise
 //   name            the part before "@"
+//   hd              with --hosted-domain, for emails in that domain
 // ID tokens carry these claims (conformIdTokenClaims: false), as Google's do.
 
 import { createServer } from 'node:http';
@@ -32,6 +36,7 @@ function arg(name) {
 const port = Number(arg('port') ?? process.env.OIDC_PORT ?? 0);
 // Lifetime of ID tokens in seconds (the tests shorten it to expire one).
 const idTokenTtl = Number(arg('id-token-ttl') ?? process.env.OIDC_ID_TOKEN_TTL ?? 3600);
+const hostedDomain = arg('hosted-domain');
 const clients = JSON.parse(arg('clients') ?? process.env.OIDC_CLIENTS ?? '[]').map((c) => ({
   grant_types: ['authorization_code'],
   response_types: ['code'],
@@ -49,6 +54,7 @@ function account(login) {
         email,
         email_verified: !login.startsWith('unverified'),
         name: email.split('@')[0],
+        ...(hostedDomain && email.endsWith(`@${hostedDomain}`) ? { hd: hostedDomain } : {}),
       };
     },
   };
@@ -57,12 +63,12 @@ function account(login) {
 const server = createServer();
 server.listen(port, '127.0.0.1', () => {
   const actual = server.address().port;
-  const issuer = `http://127.0.0.1:${actual}`;
+  const issuer = `http://127.0.0.1:${actual}${process.argv.includes('--trailing-slash') ? '/' : ''}`;
   const provider = new Provider(issuer, {
     clients,
     findAccount: async (_ctx, id) => account(id),
     claims: {
-      openid: ['sub'],
+      openid: ['sub', 'hd'],
       email: ['email', 'email_verified'],
       profile: ['name'],
     },

@@ -162,6 +162,8 @@ pub struct SocialTexts {
     pub provider_error: &'static str,
     /// `invalid_id_token`, `invalid_state` and `email_domain_mismatch`.
     pub rejected: &'static str,
+    /// `sso_required`: the email's organization signs in only through its own SSO.
+    pub sso_required: &'static str,
     /// `unverified_email`.
     pub unverified_email: &'static str,
 }
@@ -353,6 +355,7 @@ pub const EN: Texts = Texts {
         access_denied: "Sign-in was cancelled at the provider. Try again, or use another way to sign in.",
         provider_error: "The sign-in provider is not answering right now. Please try again.",
         rejected: "That sign-in could not be accepted. Please start again.",
+        sso_required: "Your organization signs in with its own single sign-on. Enter your work email above to continue there.",
         unverified_email: "An account with this email exists, but the provider has not verified the address. Sign in with an email code first.",
     },
 };
@@ -450,6 +453,7 @@ pub const DE: Texts = Texts {
         access_denied: "Die Anmeldung wurde beim Anbieter abgebrochen. Versuchen Sie es erneut oder melden Sie sich anders an.",
         provider_error: "Der Anmeldeanbieter antwortet gerade nicht. Bitte versuchen Sie es erneut.",
         rejected: "Diese Anmeldung konnte nicht angenommen werden. Bitte beginnen Sie von vorn.",
+        sso_required: "Ihre Organisation meldet sich über ihr eigenes Single Sign-on an. Geben Sie oben Ihre geschäftliche E-Mail-Adresse ein, um dort fortzufahren.",
         unverified_email: "Ein Konto mit dieser E-Mail-Adresse existiert, aber der Anbieter hat die Adresse nicht bestätigt. Melden Sie sich zuerst mit einem E-Mail-Code an.",
     },
 };
@@ -547,6 +551,7 @@ pub const FR: Texts = Texts {
         access_denied: "La connexion a été annulée chez le fournisseur. Réessayez ou connectez-vous autrement.",
         provider_error: "Le fournisseur de connexion ne répond pas pour le moment. Veuillez réessayer.",
         rejected: "Cette connexion n’a pas pu être acceptée. Veuillez recommencer.",
+        sso_required: "Votre organisation se connecte avec sa propre authentification unique. Saisissez votre adresse e-mail professionnelle ci-dessus pour continuer.",
         unverified_email: "Un compte existe avec cette adresse, mais le fournisseur ne l’a pas vérifiée. Connectez-vous d’abord avec un code par e-mail.",
     },
 };
@@ -644,6 +649,7 @@ pub const ES: Texts = Texts {
         access_denied: "El inicio de sesión se canceló en el proveedor. Inténtalo de nuevo o usa otra forma de iniciar sesión.",
         provider_error: "El proveedor de inicio de sesión no responde ahora. Inténtalo de nuevo.",
         rejected: "No se pudo aceptar ese inicio de sesión. Empieza de nuevo.",
+        sso_required: "Tu organización inicia sesión con su propio inicio de sesión único. Escribe tu correo del trabajo arriba para continuar allí.",
         unverified_email: "Ya existe una cuenta con este correo, pero el proveedor no ha verificado la dirección. Inicia sesión primero con un código por correo.",
     },
 };
@@ -741,6 +747,7 @@ pub const JA: Texts = Texts {
         access_denied: "プロバイダーでログインがキャンセルされました。もう一度試すか、別の方法でログインしてください。",
         provider_error: "ログインプロバイダーが現在応答していません。もう一度お試しください。",
         rejected: "このログインは受け付けられませんでした。最初からやり直してください。",
+        sso_required: "あなたの組織は独自のシングルサインオンでログインします。続行するには、上に勤務先のメールアドレスを入力してください。",
         unverified_email: "このメールアドレスのアカウントは存在しますが、プロバイダーがアドレスを確認していません。先にメールのコードでログインしてください。",
     },
 };
@@ -776,6 +783,7 @@ impl Texts {
                 ErrorCode::InvalidIdToken
                 | ErrorCode::InvalidState
                 | ErrorCode::EmailDomainMismatch => o.rejected.into(),
+                ErrorCode::SsoRequired => o.sso_required.into(),
                 ErrorCode::UnverifiedEmail => o.unverified_email.into(),
                 _ => e.fallback.into(),
             },

@@ -93,7 +93,8 @@ fn start_local_provider(
     process::run(&mut command).context("registering the local OpenID provider failed")?;
     eprintln!(
         "    \"Google\" is the local provider at {}: any login name and password sign in \
-         (a name starting with \"unverified\" gets an unverified email)",
+         (a name starting with \"unverified\" gets an unverified email; like Google's, only \
+         @gmail.com addresses count as verified)",
         provider.issuer
     );
     Ok(provider)

@@ -238,6 +238,11 @@ impl From<AuthError> for ApiError {
                 ErrorCode::EmailDomainMismatch,
                 "The email is not in the organization's domains",
             ),
+            E::SsoRequired => ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::SsoRequired,
+                crate::oidc::SSO_REQUIRED,
+            ),
             E::Internal(e) => ApiError::internal(&e),
             E::Db(e) => ApiError::internal(&e),
             E::Crypto(e) => ApiError::internal(&e),

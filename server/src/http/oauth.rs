@@ -25,7 +25,9 @@ use crate::mail::escape_html;
               (status = 400, body = ErrorBody, description = "invalid_request, invalid_redirect_uri"),
               (status = 401, body = ErrorBody, description = "invalid_client"),
               (status = 404, body = ErrorBody, description = "unknown_provider"),
-              (status = 502, body = ErrorBody, description = "provider_unavailable")))]
+              (status = 429, body = ErrorBody, description = "rate_limited (per IP), with `Retry-After`"),
+              (status = 500, body = ErrorBody, description = "server_error"),
+              (status = 502, body = ErrorBody, description = "provider_unavailable (a failure is remembered for 30 s)")))]
 pub async fn authorize(
     State(state): State<AppState>,
     Path(provider): Path<String>,
@@ -54,7 +56,9 @@ pub async fn authorize(
 #[utoipa::path(get, path = "/api/v1/auth/oauth/{provider}/callback", tag = "federation",
     params(("provider" = String, Path, description = "Provider slug or organization id"), OAuthCallbackQuery),
     responses((status = 303, description = "Back to the client's redirect URI with code or error"),
-              (status = 400, description = "invalid_state: an error page (HTML)")))]
+              (status = 400, description = "invalid_state: an error page (HTML); invalid_request (JSON): a query that does not parse",
+               content((String = "text/html"), (ErrorBody = "application/json"))),
+              (status = 500, description = "server_error: an error page (HTML)", content_type = "text/html", body = String)))]
 pub async fn callback(
     State(state): State<AppState>,
     Path(provider): Path<String>,

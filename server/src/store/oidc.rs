@@ -343,22 +343,24 @@ impl Store {
         .await
     }
 
-    /// Links an identity to a user.
-    pub async fn insert_identity(&self, i: &IdentityRow, now: UnixTime) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO user_identities (issuer, subject, user_id, provider_id, email, created_at, last_used_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&i.issuer)
-        .bind(&i.subject)
-        .bind(&i.user_id)
-        .bind(&i.provider_id)
-        .bind(&i.email)
-        .bind(now)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    /// Links an identity to a user; `false` (and nothing changed) when the identity is
+    /// already linked, e.g. by a concurrent callback.
+    pub async fn insert_identity(
+        &self,
+        i: &IdentityRow,
+        now: UnixTime,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(INSERT_IDENTITY)
+            .bind(&i.issuer)
+            .bind(&i.subject)
+            .bind(&i.user_id)
+            .bind(&i.provider_id)
+            .bind(&i.email)
+            .bind(now)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Records a sign-in through an identity.
@@ -388,27 +390,56 @@ impl Store {
         .await
     }
 
-    /// Creates a user from a provider's claims: `email` (may be absent) marked verified only
-    /// when the provider said so.
+    /// Creates the user `identity.user_id` and links `identity` to it, in one transaction:
+    /// `email` (may be absent) is marked verified only when the provider said so. `None` (and
+    /// nothing stored) when the identity is already linked or the email already has a user,
+    /// e.g. through a concurrent callback: look again.
     pub async fn insert_federated_user(
         &self,
-        id: &str,
+        identity: &IdentityRow,
         email: Option<&str>,
         email_verified: bool,
         now: UnixTime,
-    ) -> Result<UserRow, sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO users (id, email, email_verified, created_at) VALUES (?, ?, ?, ?)",
+    ) -> Result<Option<UserRow>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let user = sqlx::query(
+            "INSERT INTO users (id, email, email_verified, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT DO NOTHING",
         )
-        .bind(id)
+        .bind(&identity.user_id)
         .bind(email)
         .bind(email_verified)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        sqlx::query_as::<_, UserRow>("SELECT * FROM users WHERE id = ?")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
+        if user.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let linked = sqlx::query(INSERT_IDENTITY)
+            .bind(&identity.issuer)
+            .bind(&identity.subject)
+            .bind(&identity.user_id)
+            .bind(&identity.provider_id)
+            .bind(&identity.email)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        if linked.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let user = sqlx::query_as::<_, UserRow>("SELECT * FROM users WHERE id = ?")
+            .bind(&identity.user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(user))
     }
 }
+
+const INSERT_IDENTITY: &str = "INSERT INTO user_identities
+     (issuer, subject, user_id, provider_id, email, created_at, last_used_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (issuer, subject) DO NOTHING";
