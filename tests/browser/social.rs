@@ -44,6 +44,17 @@ async fn with_google(server: &RunningServer) -> anyhow::Result<OidcProvider> {
     Ok(provider)
 }
 
+/// Back on the email step, the message in the card's error region.
+async fn error_on_email_step(browser: &Session) -> anyhow::Result<String> {
+    browser.find("[data-testid=email-input]").await?;
+    let error = browser.find("[data-testid=error]").await?;
+    eventually("the error message", Duration::from_secs(10), || async {
+        let text = browser.text(&error).await?;
+        Ok((!text.is_empty()).then_some(text))
+    })
+    .await
+}
+
 /// On the provider's own pages: logs in as `login` (any password), then consents.
 async fn log_in_at_provider(browser: &Session, login: &str, shot: &str) -> anyhow::Result<()> {
     let field = browser.find("input[name=login]").await?;
@@ -189,13 +200,7 @@ async fn cancelling_at_the_provider_is_shown_on_the_card() -> anyhow::Result<()>
         .click(&browser.find("a[href$='/abort']").await?)
         .await?;
 
-    browser.find("[data-testid=email-input]").await?;
-    let error = browser.find("[data-testid=error]").await?;
-    let message = eventually("the error message", Duration::from_secs(10), || async {
-        let text = browser.text(&error).await?;
-        Ok((!text.is_empty()).then_some(text))
-    })
-    .await?;
+    let message = error_on_email_step(browser).await?;
     assert!(message.contains("cancelled at the provider"), "{message}");
     // As a string: an object with an `error` field reads as a WebDriver error.
     let last_error = browser
@@ -230,13 +235,7 @@ async fn a_return_with_another_state_is_refused() -> anyhow::Result<()> {
     browser
         .goto(&format!("{}/?code=stolen-code&state=not-mine", server.url))
         .await?;
-    browser.find("[data-testid=email-input]").await?;
-    let error = browser.find("[data-testid=error]").await?;
-    let message = eventually("the error message", Duration::from_secs(10), || async {
-        let text = browser.text(&error).await?;
-        Ok((!text.is_empty()).then_some(text))
-    })
-    .await?;
+    let message = error_on_email_step(browser).await?;
     assert!(message.contains("could not be accepted"), "{message}");
     let left = browser
         .execute("return [location.search, sessionStorage.length, window.__ssojetLogin || null];")
