@@ -7,7 +7,8 @@
 //!   runs formatting, lints, the widget build and every test, stopping at the first failure.
 //! - `cargo xtask install`: only the installation part of `test`.
 //! - `cargo xtask edge-worker [--port 8787]`: builds examples/edge-worker and serves it in workerd.
-//! - `cargo xtask bench`: the verifier benchmark, natively and in wasm32 (Node).
+//! - `cargo xtask bench`: the widget's download size (raw and gzip), then the verifier benchmark,
+//!   natively and in wasm32 (Node).
 //! - `cargo xtask fuzz`: the bounded fuzz run of the verifier that `test` ends with (nightly).
 //!
 //! Progress goes to stderr, one `==>` line per step, like cargo's own output.
@@ -63,8 +64,9 @@ enum Command {
     },
     /// Only install the missing tools (everything `test` needs), then stop.
     Install,
-    /// Run the verifier benchmark: native (beside the raw signature check and jsonwebtoken)
-    /// and wasm32 in Node.
+    /// Print the widget's size (wasm and JS, raw and gzip; builds it when stale), then run the
+    /// verifier benchmark: native (beside the raw signature check and jsonwebtoken) and wasm32
+    /// in Node.
     Bench,
     /// Fuzz the verifier for 30 s (needs a nightly toolchain; cargo-fuzz is not needed).
     Fuzz,

@@ -14,6 +14,9 @@ pub use passkey::{PasskeyList, PasskeyPanel};
 pub use phone::PhoneStep;
 pub use sign_in::{Offer, SignInFlow, offer};
 
+use std::future::Future;
+
+use leptos::{prelude::*, task::spawn_local};
 use protocol::{TokenResponse, User};
 
 use crate::api::{Api, ApiError};
@@ -54,4 +57,37 @@ pub(crate) async fn finish(api: &Api, code: &str, verifier: &str) -> Result<Sign
         expires_at,
         user: status.user,
     })
+}
+
+/// A call started by a button, and whether one is in flight: what the flows used of an
+/// `Action` (its `pending`), without the input, value and version signals an `Action` keeps
+/// and the code each of them costs in the wasm.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Task {
+    in_flight: RwSignal<u32>,
+    pending: Memo<bool>,
+}
+
+impl Task {
+    pub(crate) fn new() -> Self {
+        let in_flight = RwSignal::new(0_u32);
+        Self {
+            in_flight,
+            pending: Memo::new(move |_| in_flight.get() > 0),
+        }
+    }
+
+    /// Whether a call is in flight.
+    pub(crate) fn pending(self) -> Signal<bool> {
+        self.pending.into()
+    }
+
+    /// Runs `call` (like `Action::dispatch_local`: pending until it ends).
+    pub(crate) fn run(self, call: impl Future<Output = ()> + 'static) {
+        self.in_flight.update(|n| *n += 1);
+        spawn_local(async move {
+            call.await;
+            self.in_flight.try_update(|n| *n = n.saturating_sub(1));
+        });
+    }
 }

@@ -6,7 +6,7 @@ use leptos::{ev, prelude::*, task::spawn_local};
 use protocol::{ErrorBody, ErrorCode, MagicLinkStatus, ProviderInfo, SignInMethod, SsoConnection};
 
 use super::{
-    CodeStep, EmailOffer, EmailStep, RESEND_AFTER_SECS, SignedIn, SuccessStep, finish,
+    CodeStep, EmailOffer, EmailStep, RESEND_AFTER_SECS, SignedIn, SuccessStep, Task, finish,
     magic_link::{self, CheckEmailStep, FinishingStep, Pending},
     passkey::PasskeyPanel,
     phone::{PhoneStep, country_for_locale},
@@ -451,43 +451,42 @@ pub fn SignInFlow(
     }
 
     // ---- Codes by email or SMS ----
-    let send = Action::new_local(move |(channel, to): &(Channel, String)| {
-        let (channel, to) = (*channel, to.clone());
-        async move {
-            if channel == Channel::Email && sso_for(to.clone()).await {
-                return;
-            }
-            let Ok(pkce) = Pkce::generate().await else {
-                return fail(ApiError::Browser);
-            };
-            let Some(api) = api.try_get_value() else {
-                return;
-            };
-            let result = match channel {
-                Channel::Email => api.send_code(&to, pkce.challenge()).await,
-                Channel::Sms => api.send_phone_code(&to, pkce.challenge()).await,
-            };
-            match result {
-                Ok(response) => {
-                    sent.set_value(Some(Sent {
-                        state: response.state,
-                        pkce,
-                        channel,
-                    }));
-                    target.set(to);
-                    code_channel.set(channel);
-                    code.set(String::new());
-                    resent.set(false);
-                    error.set(None);
-                    countdown.start(RESEND_AFTER_SECS);
-                    step.set(Step::Code);
-                }
-                Err(err) => fail(err),
-            }
+    let sending = Task::new();
+    let send = move |channel: Channel, to: String| async move {
+        if channel == Channel::Email && sso_for(to.clone()).await {
+            return;
         }
-    });
+        let Ok(pkce) = Pkce::generate().await else {
+            return fail(ApiError::Browser);
+        };
+        let Some(api) = api.try_get_value() else {
+            return;
+        };
+        let result = match channel {
+            Channel::Email => api.send_code(&to, pkce.challenge()).await,
+            Channel::Sms => api.send_phone_code(&to, pkce.challenge()).await,
+        };
+        match result {
+            Ok(response) => {
+                sent.set_value(Some(Sent {
+                    state: response.state,
+                    pkce,
+                    channel,
+                }));
+                target.set(to);
+                code_channel.set(channel);
+                code.set(String::new());
+                resent.set(false);
+                error.set(None);
+                countdown.start(RESEND_AFTER_SECS);
+                step.set(Step::Code);
+            }
+            Err(err) => fail(err),
+        }
+    };
 
-    let resend = Action::new_local(move |_: &()| async move {
+    let resending = Task::new();
+    let resend = move || async move {
         let (Some(Some(current)), Some(api)) = (sent.try_get_value(), api.try_get_value()) else {
             return;
         };
@@ -510,10 +509,10 @@ pub fn SignInFlow(
                 fail(err);
             }
         }
-    });
+    };
 
-    let verify = Action::new_local(move |otp: &String| {
-        let otp = otp.clone();
+    let verifying = Task::new();
+    let verify = move |otp: String| {
         async move {
             let (Some(Some(current)), Some(api)) = (sent.try_get_value(), api.try_get_value())
             else {
@@ -531,7 +530,7 @@ pub fn SignInFlow(
                 }
             }
         }
-    });
+    };
 
     // ---- Magic links ----
     let expire = move || {
@@ -594,8 +593,8 @@ pub fn SignInFlow(
         spawn_local(poll(generation));
     };
 
-    let send_link = Action::new_local(move |to: &String| {
-        let to = to.clone();
+    let sending_link = Task::new();
+    let send_link = move |to: String| {
         async move {
             if sso_for(to.clone()).await {
                 return;
@@ -629,9 +628,10 @@ pub fn SignInFlow(
                 Err(err) => fail(err),
             }
         }
-    });
+    };
 
-    let resend_link = Action::new_local(move |_: &()| async move {
+    let resending_link = Task::new();
+    let resend_link = move || async move {
         let (Some(Some(current)), Some(api)) = (link.try_get_value(), api.try_get_value()) else {
             return;
         };
@@ -657,7 +657,7 @@ pub fn SignInFlow(
                 fail(err);
             }
         }
-    });
+    };
 
     // The authenticator answered `login`: finish on the server (which uses the ceremony up,
     // whatever the outcome), then the usual exchange.
@@ -812,22 +812,22 @@ pub fn SignInFlow(
 
     // ---- Steps ----
     let on_email = Callback::new(move |address: String| {
-        send.dispatch_local((Channel::Email, address));
+        sending.run(send(Channel::Email, address));
     });
     let on_link = Callback::new(move |address: String| {
-        send_link.dispatch_local(address);
+        sending_link.run(send_link(address));
     });
     let on_phone_number = Callback::new(move |e164: String| {
-        send.dispatch_local((Channel::Sms, e164));
+        sending.run(send(Channel::Sms, e164));
     });
     let on_code = Callback::new(move |otp: String| {
-        verify.dispatch_local(otp);
+        verifying.run(verify(otp));
     });
     let on_resend = Callback::new(move |()| {
-        resend.dispatch_local(());
+        resending.run(resend());
     });
     let on_resend_link = Callback::new(move |()| {
-        resend_link.dispatch_local(());
+        resending_link.run(resend_link());
     });
     let on_back = Callback::new(move |()| to_entry());
     let on_use_phone = Callback::new(move |()| {
@@ -860,11 +860,11 @@ pub fn SignInFlow(
                             <EmailStep
                                 email=email
                                 error=error
-                                pending=send.pending()
+                                pending=sending.pending()
                                 on_submit=on_email
                                 offer=o.and_then(|o| o.email).unwrap_or_default()
                                 on_link=on_link
-                                link_pending=send_link.pending()
+                                link_pending=sending_link.pending()
                                 on_use_phone=o.filter(|o| o.sms).map(|_| on_use_phone)
                                 autofocus=focus_entry.get_untracked()
                                 on_passkey=o.filter(|o| o.passkey).map(|_| on_passkey)
@@ -889,7 +889,7 @@ pub fn SignInFlow(
                                 country_iso=country_iso
                                 number=number
                                 error=error
-                                pending=send.pending()
+                                pending=sending.pending()
                                 on_submit=on_phone_number
                                 on_use_email=o
                                     .filter(|o| o.email.is_some())
@@ -907,8 +907,8 @@ pub fn SignInFlow(
                                 email=target
                                 error=error
                                 resent=resent
-                                pending=verify.pending()
-                                resend_pending=resend.pending()
+                                pending=verifying.pending()
+                                resend_pending=resending.pending()
                                 resend_left=countdown.remaining()
                                 on_submit=on_code
                                 on_resend=on_resend
@@ -926,7 +926,7 @@ pub fn SignInFlow(
                                 expired=link_expired
                                 resent=resent
                                 error=error
-                                resend_pending=resend_link.pending()
+                                resend_pending=resending_link.pending()
                                 resend_left=countdown.remaining()
                                 on_resend=on_resend_link
                                 on_cancel=on_back
