@@ -892,6 +892,15 @@ impl Auth {
                     ));
                 }
                 None => {
+                    // A new person: the per-IP sign-up limit holds for every method.
+                    let signups = format!("signup:ip:{ip}");
+                    if let Some(wait) = self
+                        .store
+                        .rate_limited(&signups, self.limits.ip_signups_per_minute, 60, now)
+                        .await?
+                    {
+                        return Err(AuthError::RateLimited(wait));
+                    }
                     identity.user_id = crypto::random_id(&*self.rng, "usr")?;
                     let stored_email = email.as_deref().filter(|_| claims.email_verified);
                     match self
@@ -905,6 +914,9 @@ impl Auth {
                 }
             };
             if created {
+                self.store
+                    .record_rate_event(&format!("signup:ip:{ip}"), now)
+                    .await?;
                 self.audit(
                     "user.created",
                     Some(&user.id),
@@ -1035,6 +1047,10 @@ fn redirect_error(e: &AuthError) -> (protocol::ErrorCode, String) {
             "Your organization's sign-in vouched for an email outside its domains.".into(),
         ),
         AuthError::SsoRequired => (C::SsoRequired, SSO_REQUIRED.into()),
+        AuthError::RateLimited(wait) => (
+            C::RateLimited,
+            format!("Too many new accounts from this network. Try again in {wait} s."),
+        ),
         other => {
             tracing::error!(error = %other, "federated sign-in failed");
             (

@@ -1115,3 +1115,25 @@ async fn google_vouches_for_its_workspace_domain_through_hd() {
     let query = federated(&app, "google", "grace@example.com").await;
     assert!(exchange(&app, &query["code"]).await.get("email").is_none());
 }
+
+#[tokio::test]
+async fn federated_sign_ups_count_toward_the_per_ip_sign_up_limit() {
+    let (app, _provider) = google_setup(3600).await;
+    let mut state = app.state.clone();
+    let mut auth = state.auth.clone();
+    auth.limits.ip_signups_per_minute = 1;
+    state.auth = auth;
+    let app = crate::support::TestApp::from_state(state, app);
+    let first = federated(&app, "google", "first@gmail.com").await;
+    assert!(first.contains_key("code"), "{first:?}");
+    let second = federated(&app, "google", "second@gmail.com").await;
+    assert_eq!(second["error"], "rate_limited", "{second:?}");
+    assert!(!second.contains_key("code"));
+    // A returning person is not a sign-up: still signed in.
+    let again = federated(&app, "google", "first@gmail.com").await;
+    assert!(again.contains_key("code"), "{again:?}");
+    // A minute later, new people are welcome again.
+    app.clock.advance(61);
+    let later = federated(&app, "google", "second@gmail.com").await;
+    assert!(later.contains_key("code"), "{later:?}");
+}
