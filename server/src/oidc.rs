@@ -270,7 +270,7 @@ impl Auth {
         }
         let id = crypto::random_id(&*self.rng, "idp")?;
         let row = self.provider_row(spec, id, Some(client_id.to_owned()), None, slug.to_owned())?;
-        self.store.upsert_client_provider(&row, self.now()).await?;
+        self.store.upsert_provider(&row, self.now()).await?;
         self.store
             .client_provider(client_id, slug)
             .await?
@@ -319,7 +319,7 @@ impl Auth {
         )?;
         let now = self.now();
         self.store.insert_organization(&org, &domains, now).await?;
-        self.store.insert_provider(&row, now).await?;
+        self.store.upsert_provider(&row, now).await?;
         Ok(org)
     }
 

@@ -111,45 +111,20 @@ pub struct IdentityRow {
 impl Store {
     // ---- providers
 
-    /// Stores a provider.
-    pub async fn insert_provider(&self, p: &ProviderRow, now: UnixTime) -> Result<(), sqlx::Error> {
+    /// Adds a provider: a client's replaces the client's provider of the same slug; an
+    /// organization's (no client, so no conflict) is always new.
+    pub async fn upsert_provider(&self, p: &ProviderRow, now: UnixTime) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO oidc_providers (id, client_id, org_id, slug, kind, name, issuer, oidc_client_id,
                  oidc_client_secret, scopes, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&p.id)
-        .bind(&p.client_id)
-        .bind(&p.org_id)
-        .bind(&p.slug)
-        .bind(&p.kind)
-        .bind(&p.name)
-        .bind(&p.issuer)
-        .bind(&p.oidc_client_id)
-        .bind(&p.oidc_client_secret)
-        .bind(&p.scopes)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Replaces a client's provider of the same slug, or adds it.
-    pub async fn upsert_client_provider(
-        &self,
-        p: &ProviderRow,
-        now: UnixTime,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO oidc_providers (id, client_id, org_id, slug, kind, name, issuer, oidc_client_id,
-                 oidc_client_secret, scopes, created_at)
-             VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (client_id, slug) DO UPDATE SET kind = excluded.kind, name = excluded.name,
                  issuer = excluded.issuer, oidc_client_id = excluded.oidc_client_id,
                  oidc_client_secret = excluded.oidc_client_secret, scopes = excluded.scopes",
         )
         .bind(&p.id)
         .bind(&p.client_id)
+        .bind(&p.org_id)
         .bind(&p.slug)
         .bind(&p.kind)
         .bind(&p.name)

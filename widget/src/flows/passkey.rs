@@ -52,14 +52,13 @@ struct Registration {
 }
 
 impl Registration {
+    /// Nothing is fetched until [`Self::prefetch`].
     fn new(api: Api, token: String) -> Self {
-        let this = Self {
+        Self {
             ceremony: RwSignal::new(None),
             api: StoredValue::new(api),
             token: StoredValue::new(token),
-        };
-        this.prefetch();
-        this
+        }
     }
 
     fn prefetch(self) {
@@ -78,8 +77,8 @@ impl Registration {
     }
 
     /// Runs from the click: `navigator.credentials.create` at once when the options are
-    /// fresh (otherwise after fetching new ones), then the finish. A new ceremony is
-    /// fetched for the next try either way.
+    /// fresh (otherwise after fetching new ones), then the finish. After a failure a new
+    /// ceremony is fetched for the next try.
     fn register(
         self,
         busy: RwSignal<bool>,
@@ -119,7 +118,9 @@ impl Registration {
                 Err(err) => Err(err),
             };
             busy.try_set(false);
-            self.prefetch();
+            if result.is_err() {
+                self.prefetch();
+            }
             done(result);
         });
     }
@@ -174,6 +175,9 @@ pub fn PasskeyPanel(
                 && !client_id
                     .try_with_value(|id| offer_declined(id))
                     .unwrap_or(true);
+            if offer {
+                registration.prefetch();
+            }
             panel.try_set(if offer { Panel::Offer } else { Panel::Closed });
         });
     }
@@ -262,6 +266,46 @@ pub fn PasskeyPanel(
     }
 }
 
+/// A cancel link and a confirming one (rename's save, delete's confirmation). Without
+/// `on_confirm` the confirming link submits the surrounding form; with it, the action is
+/// destructive (delete) and shows in the danger colour.
+#[component]
+fn CancelOrConfirm(
+    cancel: &'static str,
+    #[prop(into)] on_cancel: Callback<()>,
+    confirm: &'static str,
+    testid: &'static str,
+    busy: RwSignal<bool>,
+    #[prop(optional)] on_confirm: Option<Callback<()>>,
+) -> impl IntoView {
+    let (kind, danger) = if on_confirm.is_some() {
+        ("button", true)
+    } else {
+        ("submit", false)
+    };
+    view! {
+        <div class="ssojet-row ssojet-passkey-actions">
+            <button type="button" class="ssojet-link" on:click=move |_| on_cancel.run(())>
+                {cancel}
+            </button>
+            <button
+                type=kind
+                class="ssojet-link"
+                class:ssojet-link-danger=danger
+                data-testid=testid
+                disabled=move || busy.get()
+                on:click=move |_| {
+                    if let Some(confirm) = on_confirm {
+                        confirm.run(());
+                    }
+                }
+            >
+                {confirm}
+            </button>
+        </div>
+    }
+}
+
 /// The signed-in person's passkeys: name, when added and last used, rename, delete, and a
 /// button to add another.
 #[component]
@@ -286,6 +330,7 @@ pub fn PasskeyList(
     let busy = RwSignal::new(false);
     let local_reload = RwSignal::new(0_u32);
     let registration = Registration::new(api.clone(), access_token.clone());
+    registration.prefetch();
     let api = StoredValue::new(api);
     let token = StoredValue::new(access_token);
     let fail = move |err: ApiError| {
@@ -348,6 +393,7 @@ pub fn PasskeyList(
             Ok(_) => {
                 error.try_set(None);
                 local_reload.try_update(|n| *n += 1);
+                registration.prefetch();
             }
             Err(err) => fail(err),
         });
@@ -437,23 +483,13 @@ pub fn PasskeyList(
                                 on:input=move |ev| new_name.set(event_target_value(&ev))
                             />
                         </label>
-                        <div class="ssojet-row ssojet-passkey-actions">
-                            <button
-                                type="button"
-                                class="ssojet-link"
-                                on:click=move |_| editing.set(None)
-                            >
-                                {t.passkey.cancel}
-                            </button>
-                            <button
-                                type="submit"
-                                class="ssojet-link"
-                                data-testid="passkey-save"
-                                disabled=move || busy.get()
-                            >
-                                {t.passkey.save}
-                            </button>
-                        </div>
+                        <CancelOrConfirm
+                            cancel=t.passkey.cancel
+                            on_cancel=move || editing.set(None)
+                            confirm=t.passkey.save
+                            testid="passkey-save"
+                            busy=busy
+                        />
                     </form>
                 </Show>
                 <Show when=move || is(deleting)>
@@ -461,24 +497,14 @@ pub fn PasskeyList(
                         view! {
                             <div class="ssojet-passkey-confirm" role="alertdialog">
                                 <p class="ssojet-hint">{t.passkey.confirm_delete}</p>
-                                <div class="ssojet-row ssojet-passkey-actions">
-                                    <button
-                                        type="button"
-                                        class="ssojet-link"
-                                        on:click=move |_| deleting.set(None)
-                                    >
-                                        {t.passkey.cancel}
-                                    </button>
-                                    <button
-                                        type="button"
-                                        class="ssojet-link ssojet-link-danger"
-                                        data-testid="passkey-confirm-delete"
-                                        disabled=move || busy.get()
-                                        on:click=move |_| delete(id.get_value())
-                                    >
-                                        {t.passkey.delete}
-                                    </button>
-                                </div>
+                                <CancelOrConfirm
+                                    cancel=t.passkey.cancel
+                                    on_cancel=move || deleting.set(None)
+                                    confirm=t.passkey.delete
+                                    testid="passkey-confirm-delete"
+                                    busy=busy
+                                    on_confirm=Callback::new(move |()| delete(id.get_value()))
+                                />
                             </div>
                         }
                     }
